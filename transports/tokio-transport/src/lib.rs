@@ -1,0 +1,3 @@
+//! The default tokio WebSocket transport (rustls) for whatsapp-rust.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
