@@ -2,6 +2,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod iq;
 pub mod media;
 pub mod net;
+pub mod pair;
 pub mod pair_code;
+pub mod request;
+pub mod stanza;
+pub mod types;

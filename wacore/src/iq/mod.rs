@@ -1,0 +1,11 @@
+//! Typed IQ requests. Each request is a struct implementing [`spec::IqSpec`]: it
+//! builds its [`InfoQuery`](crate::request::InfoQuery) and parses the response into
+//! a typed value. The client only sends and awaits.
+
+pub mod keepalive;
+pub mod logout;
+pub mod passive;
+pub mod prekeys;
+pub mod spec;
+
+pub use spec::IqSpec;
