@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use prost::Message;
 use serde_json::json;
 use support::{KEY_ID, Peer, keys, keys_json, state_from_json, state_to_json};
-use waproto::whatsapp::{SyncActionValue, SyncdPatch};
 use wacore_appstate::{
     Collection, HashState, LTHash, MessageRef, MutationInput, Operation, SyncAction,
     WA_PATCH_INTEGRITY, encode_patch, encode_snapshot, process_patch,
 };
+use waproto::whatsapp::{SyncActionValue, SyncdPatch};
 
 const CHAT: &str = "15551234567@s.whatsapp.net";
 const GROUP: &str = "120363012345678901@g.us";
@@ -64,7 +64,9 @@ fn lthash_agrees_with_baileys() {
     let mut peer = Peer::spawn("interop/appstate/peer.cjs");
     let items: Vec<Vec<u8>> = (0u8..6).map(|i| vec![i.wrapping_mul(37); 32]).collect();
     let mut base = [0u8; 128];
-    base.iter_mut().enumerate().for_each(|(i, b)| *b = (i * 7) as u8);
+    base.iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = (i * 7) as u8);
     for (add, sub) in [(0..3, 0..0), (2..6, 0..2), (0..0, 1..5), (0..6, 0..6)] {
         let mut ours = base;
         WA_PATCH_INTEGRITY.subtract_then_add(
@@ -98,7 +100,9 @@ fn patches_encoded_by_baileys_decode_in_ours() {
         .map(|a| (a.collection().unwrap(), a.to_mutation(TS).unwrap()))
         .collect();
     // Finally a REMOVE of an index set earlier (the label on the chat).
-    let mut remove = SyncAction::label_chat("7", CHAT, true).to_mutation(TS).unwrap();
+    let mut remove = SyncAction::label_chat("7", CHAT, true)
+        .to_mutation(TS)
+        .unwrap();
     remove.operation = Operation::Remove;
     inputs.push((Collection::Regular, remove));
 
@@ -126,9 +130,14 @@ fn patches_encoded_by_baileys_decode_in_ours() {
         } else {
             // baileys 6's encodeSyncdPatch writes the index back into its map after a REMOVE
             // (its LTHash is right; its map is not). Ours drops it.
-            assert_eq!(theirs.index_value_map.len(), decoded.state.index_value_map.len() + 1);
+            assert_eq!(
+                theirs.index_value_map.len(),
+                decoded.state.index_value_map.len() + 1
+            );
         }
-        let [m] = decoded.mutations.as_slice() else { panic!("one mutation expected") };
+        let [m] = decoded.mutations.as_slice() else {
+            panic!("one mutation expected")
+        };
         assert_eq!(m.operation, input.operation);
         assert_eq!(m.index, input.index);
         assert_eq!(m.value, input.value);
@@ -139,12 +148,23 @@ fn patches_encoded_by_baileys_decode_in_ours() {
             SyncAction::from_parts(&input.index, input.value.as_ref()),
             "typed action"
         );
-        assert!(!matches!(m.action, SyncAction::Other { .. }), "{:?} left untyped", m.index);
+        assert!(
+            !matches!(m.action, SyncAction::Other { .. }),
+            "{:?} left untyped",
+            m.index
+        );
         *state = decoded.state;
     }
     let regular = &states[&Collection::Regular];
-    assert_eq!(regular.version, 4, "label_edit, label_chat, label_message, remove");
-    assert_eq!(regular.index_value_map.len(), 2, "the removed label association is gone");
+    assert_eq!(
+        regular.version, 4,
+        "label_edit, label_chat, label_message, remove"
+    );
+    assert_eq!(
+        regular.index_value_map.len(),
+        2,
+        "the removed label association is gone"
+    );
 }
 
 #[test]
@@ -161,7 +181,9 @@ fn patches_we_encode_decode_in_baileys() {
     batches.push((
         Collection::RegularLow,
         vec![
-            SyncAction::archive(GROUP, true, None).to_mutation(TS).unwrap(),
+            SyncAction::archive(GROUP, true, None)
+                .to_mutation(TS)
+                .unwrap(),
             SyncAction::pin(GROUP, false).to_mutation(TS).unwrap(),
             SyncAction::pin(GROUP, true).to_mutation(TS + 1).unwrap(),
         ],
@@ -188,7 +210,10 @@ fn patches_we_encode_decode_in_baileys() {
             .iter()
             .find(|m| m["index"] == json!(last.index))
             .unwrap_or_else(|| panic!("baileys lost {:?}", last.index));
-        assert_eq!(value_from_hex(&theirs["value"]), *last.value.as_ref().unwrap());
+        assert_eq!(
+            value_from_hex(&theirs["value"]),
+            *last.value.as_ref().unwrap()
+        );
         *state = encoded.state;
     }
 }

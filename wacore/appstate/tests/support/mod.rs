@@ -32,14 +32,20 @@ pub fn state_to_json(s: &HashState) -> Value {
 }
 
 pub fn state_from_json(v: &Value) -> HashState {
-    let hash: [u8; 128] = hex::decode(v["hash"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let hash: [u8; 128] = hex::decode(v["hash"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
     let map = v["indexValueMap"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| {
             let k: [u8; 32] = hex::decode(k).unwrap().try_into().unwrap();
-            let v: [u8; 32] = hex::decode(v.as_str().unwrap()).unwrap().try_into().unwrap();
+            let v: [u8; 32] = hex::decode(v.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
             (k, v)
         });
     HashState::from_parts(v["version"].as_u64().unwrap(), hash, map)
