@@ -3,7 +3,7 @@
 //! `whatsapp.proto` / libsignal's `wire.proto` and `storage.proto`).
 //!
 //! Hand-written `prost` derives so the crate does not depend on `waproto`.
-#![allow(missing_docs, dead_code)]
+#![allow(missing_docs)]
 
 /// Wire messages.
 pub mod wire {
