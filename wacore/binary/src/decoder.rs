@@ -375,3 +375,7 @@ impl<'a> Decoder<'a> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "decoder_tests.rs"]
+mod tests;
