@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: parties with in-memory stores.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod interop;
 pub mod oracle;
 
 use wacore_libsignal::*;
