@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wacore_appstate::{
-    HashState, MessageRef, MutationInput, SyncAction, encode_patch, encode_snapshot, process_patch,
-    process_snapshot,
+    HashState, MessageRef, MutationInput, Operation, SyncAction, WA_PATCH_INTEGRITY, encode_patch,
+    encode_snapshot, expand_app_state_keys, index_mac, process_patch, process_snapshot, value_mac,
 };
 
 const N: usize = 1000;
@@ -60,6 +60,23 @@ fn appstate(c: &mut Criterion) {
     });
     g.bench_function("encode_patch", |b| {
         b.iter(|| encode_patch("regular", &state, b"kid", &keys, &inputs).unwrap())
+    });
+    g.finish();
+
+    // The per-mutation primitives, to see where decode time goes.
+    let keys = expand_app_state_keys(&[7u8; 32]);
+    let blob = vec![0x5Au8; 96];
+    let mut g = c.benchmark_group("appstate_primitives");
+    g.bench_function("value_mac_96B", |b| {
+        b.iter(|| value_mac(&keys, Operation::Set, b"kid", &blob))
+    });
+    g.bench_function("index_mac", |b| b.iter(|| index_mac(&keys, &blob[..40])));
+    g.bench_function("lthash_add_one", |b| {
+        let mut h = [0u8; 128];
+        b.iter(|| WA_PATCH_INTEGRITY.add(&mut h, [&blob[..32]]))
+    });
+    g.bench_function("expand_keys", |b| {
+        b.iter(|| expand_app_state_keys(&[7u8; 32]))
     });
     g.finish();
 }
