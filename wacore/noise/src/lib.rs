@@ -55,6 +55,7 @@ pub use consts::{
     TAG_LEN, WA_CERT_ROOT_KEY, WA_CERT_ROOT_SERIAL, WA_CONN_HEADER,
 };
 pub use error::{CertKind, NoiseError, Result};
+pub use framing::{build_edge_routing_preintro, build_handshake_header};
 pub use handshake::{
     ExpectClientFinish, ExpectServerHello, InitiatorFinished, NoiseInitiator, NoiseResponder,
     ResponderFinished, ServerAuthenticated,

@@ -8,7 +8,7 @@
 )]
 
 use proptest::prelude::*;
-use wacore_noise::framing::{FrameDecoder, build_intro, encode_frame};
+use wacore_noise::framing::{FrameDecoder, build_handshake_header, encode_frame};
 
 fn decode_in_chunks(
     stream: &[u8],
@@ -53,7 +53,7 @@ proptest! {
         payloads in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 1..6),
         cuts in prop::collection::vec(any::<usize>(), 0..20),
     ) {
-        let (intro, _) = build_intro(routing.as_deref());
+        let (intro, _) = build_handshake_header(routing.as_deref());
         let mut stream = intro;
         for p in &payloads {
             stream.extend(encode_frame(p, None).unwrap());

@@ -13,7 +13,7 @@ mod support;
 use prost::Message as _;
 use serde_json::Value;
 use support::{Oracle, hex_field, req, unix_now};
-use wacore_noise::framing::{FrameDecoder, build_intro, encode_frame};
+use wacore_noise::framing::{FrameDecoder, build_handshake_header, encode_frame};
 use wacore_noise::{
     AppVersion, CertAuthority, CertVerifier, KeyPair, NoiseInitiator, PayloadConfig,
 };
@@ -33,7 +33,7 @@ fn handshake_and_talk(routing_info: Option<&[u8]>) {
 
     let client_static = KeyPair::generate(&mut rng);
     let (hello, state) = NoiseInitiator::new(client_static.clone(), &mut rng).client_hello();
-    let (intro, used) = build_intro(routing_info);
+    let (intro, used) = build_handshake_header(routing_info);
     assert_eq!(used, routing_info.is_some());
     let first = encode_frame(&hello, Some(&intro)).unwrap();
     // Deliver the opening in two writes split inside the intro: the peer must reassemble.

@@ -199,7 +199,7 @@ fn read_len(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::consts::WA_CONN_HEADER;
-    use crate::framing::{build_intro, encode_frame};
+    use crate::framing::{build_handshake_header, encode_frame};
 
     fn drain(decoder: &mut FrameDecoder) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn server_decoder_parses_intro_with_routing_info() {
-        let (intro, _) = build_intro(Some(b"\x08\x01\x02"));
+        let (intro, _) = build_handshake_header(Some(b"\x08\x01\x02"));
         let mut stream = intro;
         stream.extend(encode_frame(b"hello", None).unwrap());
         for split in 0..stream.len() {

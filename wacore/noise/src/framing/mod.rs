@@ -3,7 +3,7 @@
 //! an optional edge-routing pre-intro (`"ED"`, 0, 1, a 3-byte length, the routing info the server
 //! handed out on an earlier connection), then the `WA` connection header.
 //!
-//! Encoding is in [`encode_frame`] / [`encode_frame_into`] / [`build_intro`]; decoding from
+//! Encoding is in [`encode_frame`] / [`encode_frame_into`] / [`build_handshake_header`]; decoding from
 //! arbitrary chunk boundaries is [`FrameDecoder`].
 
 mod decoder;
@@ -15,20 +15,31 @@ use crate::consts::{
 };
 use crate::error::{NoiseError, Result};
 
+/// The edge-routing pre-intro for `routing_info` (`"ED"`, 0, 1, 3-byte length, the info), or
+/// `None` when the info is empty or longer than [`MAX_ROUTING_INFO_LEN`] (then none is sent).
+pub fn build_edge_routing_preintro(routing_info: &[u8]) -> Option<Vec<u8>> {
+    if routing_info.is_empty() || routing_info.len() > MAX_ROUTING_INFO_LEN {
+        return None;
+    }
+    let mut out =
+        Vec::with_capacity(EDGE_ROUTING_MAGIC.len() + FRAME_LENGTH_SIZE + routing_info.len());
+    out.extend_from_slice(&EDGE_ROUTING_MAGIC);
+    push_len(&mut out, routing_info.len());
+    out.extend_from_slice(routing_info);
+    Some(out)
+}
+
 /// The bytes a client sends before its first frame: the edge-routing pre-intro when
-/// `routing_info` is given (non-empty and at most [`MAX_ROUTING_INFO_LEN`] bytes), then the
-/// `WA 06 03` header. Returns the intro and whether the routing info was used.
-pub fn build_intro(routing_info: Option<&[u8]>) -> (Vec<u8>, bool) {
-    match routing_info {
-        Some(info) if !info.is_empty() && info.len() <= MAX_ROUTING_INFO_LEN => {
-            let mut out = Vec::with_capacity(EDGE_ROUTING_MAGIC.len() + 3 + info.len() + 4);
-            out.extend_from_slice(&EDGE_ROUTING_MAGIC);
-            push_len(&mut out, info.len());
-            out.extend_from_slice(info);
+/// `routing_info` is usable (see [`build_edge_routing_preintro`]), then the `WA 06 03` header.
+/// Returns the header and whether the routing info was used. Pass it as the `header` of the
+/// first [`encode_frame`].
+pub fn build_handshake_header(routing_info: Option<&[u8]>) -> (Vec<u8>, bool) {
+    match routing_info.and_then(build_edge_routing_preintro) {
+        Some(mut out) => {
             out.extend_from_slice(&WA_CONN_HEADER);
             (out, true)
         }
-        _ => (WA_CONN_HEADER.to_vec(), false),
+        None => (WA_CONN_HEADER.to_vec(), false),
     }
 }
 
@@ -91,9 +102,15 @@ mod tests {
 
     #[test]
     fn intro_with_and_without_routing_info() {
-        assert_eq!(build_intro(None), (WA_CONN_HEADER.to_vec(), false));
-        assert_eq!(build_intro(Some(&[])), (WA_CONN_HEADER.to_vec(), false));
-        let (intro, used) = build_intro(Some(&[0x08, 0xaa, 0xbb, 0xcc]));
+        assert_eq!(
+            build_handshake_header(None),
+            (WA_CONN_HEADER.to_vec(), false)
+        );
+        assert_eq!(
+            build_handshake_header(Some(&[])),
+            (WA_CONN_HEADER.to_vec(), false)
+        );
+        let (intro, used) = build_handshake_header(Some(&[0x08, 0xaa, 0xbb, 0xcc]));
         assert!(used);
         assert_eq!(
             intro,
