@@ -1,7 +1,42 @@
 //! whatsapp-rust: an async Rust client for the WhatsApp Web multi-device API.
+//!
+//! Start with [`bot::Bot`]; the lower-level [`Client`] connects, pairs (QR or pair
+//! code), logs in, keeps the connection alive and reconnects, and routes incoming
+//! stanzas to the feature modules.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
 mod backoff;
+pub mod bot;
+mod client;
+mod config;
+mod connect_events;
+mod connection;
+mod error;
+mod keepalive;
+mod node_waiter;
+mod offline;
+mod pair;
+pub mod pair_code;
+mod prekeys;
 mod qr;
-pub use backoff::{MAX_BACKOFF, RATE_LIMIT_BACKOFF_STEPS, RECONNECT_BACKOFF_STEP, base_delay, fibonacci, jittered_delay, random_delay};
+mod request;
+mod socket;
+mod stanzas;
+pub mod store;
+mod version;
+
+pub use backoff::{
+    MAX_BACKOFF, RATE_LIMIT_BACKOFF_STEPS, RECONNECT_BACKOFF_STEP, base_delay, fibonacci,
+    jittered_delay, random_delay,
+};
+pub use bot::{Bot, BotBuilder, BotError};
+pub use client::Client;
+pub use config::{ClientConfig, Timings};
+pub use connection::WaitTimeout;
+pub use error::{ClientError, IqError, Result};
+pub use node_waiter::NodeFilter;
+pub use prekeys::PreKeyError;
 pub use qr::{QrRenderError, render_qr_terminal};
+pub use version::{VERSION_URL, parse_sw_version};
+pub use wacore::types;
