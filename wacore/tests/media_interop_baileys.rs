@@ -63,7 +63,11 @@ impl Peer {
             .expect("spawn node (is Node.js installed?)");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        Peer { child, stdin, stdout }
+        Peer {
+            child,
+            stdin,
+            stdout,
+        }
     }
 
     fn call(&mut self, request: Value) -> Value {
@@ -72,7 +76,10 @@ impl Peer {
         let mut line = String::new();
         self.stdout.read_line(&mut line).unwrap();
         let reply: Value = serde_json::from_str(&line).expect("oracle reply");
-        assert!(reply.get("error").is_none(), "oracle failed on {request}: {reply}");
+        assert!(
+            reply.get("error").is_none(),
+            "oracle failed on {request}: {reply}"
+        );
         reply
     }
 }
@@ -89,7 +96,9 @@ fn bytes(v: &Value) -> Vec<u8> {
 }
 
 fn sample(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed))
+        .collect()
 }
 
 fn path(dir: &Path, name: &str) -> String {
@@ -122,7 +131,14 @@ fn media_encrypted_by_baileys_decrypts_in_ours_for_every_type() {
             let ours = decrypt_media(&upload, &media_key, t, &expected).unwrap();
             assert_eq!(ours, plain, "{t:?} len {len}");
             let mut streamed = Vec::new();
-            decrypt_stream(Cursor::new(&upload), &mut streamed, &media_key, t, &expected).unwrap();
+            decrypt_stream(
+                Cursor::new(&upload),
+                &mut streamed,
+                &media_key,
+                t,
+                &expected,
+            )
+            .unwrap();
             assert_eq!(streamed, plain, "{t:?} len {len} streaming");
 
             // Same key, same plaintext: our upload body and metadata are byte-identical.
@@ -148,8 +164,15 @@ fn media_we_encrypt_decrypts_in_baileys_for_every_type() {
                 "mediaKey": hex::encode(enc.info.media_key),
                 "in": path(dir.path(), "upload"), "out": path(dir.path(), "plain"),
             }));
-            assert_eq!(std::fs::read(dir.path().join("plain")).unwrap(), plain, "{t:?} len {len}");
-            assert_eq!(r["macOk"], true, "{t:?} len {len}: baileys' keys reject our MAC");
+            assert_eq!(
+                std::fs::read(dir.path().join("plain")).unwrap(),
+                plain,
+                "{t:?} len {len}"
+            );
+            assert_eq!(
+                r["macOk"], true,
+                "{t:?} len {len}: baileys' keys reject our MAC"
+            );
             assert_eq!(bytes(&r["fileSha256"]), enc.info.file_sha256);
             assert_eq!(r["fileLength"].as_u64(), Some(enc.info.file_length));
         }

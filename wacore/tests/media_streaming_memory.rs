@@ -89,7 +89,9 @@ struct Generated {
 impl Read for Generated {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Whole 8-byte words only (except at the very end), one xorshift step per word.
-        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = if n >= 8 { n - n % 8 } else { n };
         for word in buf[..n].chunks_mut(8) {
             self.state ^= self.state << 13;
@@ -133,7 +135,11 @@ fn a_256_mib_file_streams_both_ways_under_32_mib_of_heap() {
     let enc_peak = PEAK.load(Ordering::Relaxed) - base;
     assert_eq!(info.file_length, SIZE);
     let upload_len = file.seek(SeekFrom::End(0)).unwrap();
-    assert_eq!(upload_len, SIZE + 16 + 10, "PKCS#7 adds a whole block, then the MAC");
+    assert_eq!(
+        upload_len,
+        SIZE + 16 + 10,
+        "PKCS#7 adds a whole block, then the MAC"
+    );
 
     let expected = ExpectedMedia {
         file_sha256: info.file_sha256,
