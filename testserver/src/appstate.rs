@@ -4,21 +4,30 @@
 //! them.
 
 use crate::session::Session;
-use crate::state::World;
 use crate::stanza::Stanza;
+use crate::state::World;
 
 /// Most patches returned in one answer (then `has_more_patches="true"`).
 const PAGE: usize = 50;
 /// Largest single patch accepted.
 const MAX_PATCH: usize = 4 * 1024 * 1024;
 /// Known collection names.
-pub(crate) const COLLECTIONS: &[&str] =
-    &["critical_block", "critical_unblock_low", "regular_high", "regular_low", "regular"];
+pub(crate) const COLLECTIONS: &[&str] = &[
+    "critical_block",
+    "critical_unblock_low",
+    "regular_high",
+    "regular_low",
+    "regular",
+];
 
 /// Handles a `w:sync:app:state` IQ.
 pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
-    let Some(sync) = iq.first("sync") else { return s.iq_error(w, iq, 400, "bad-request") };
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
+    let Some(sync) = iq.first("sync") else {
+        return s.iq_error(w, iq, 400, "bad-request");
+    };
     let mut out = Vec::new();
     for c in sync.all("collection") {
         let name = c.get_or_empty("name").to_owned();
@@ -29,7 +38,9 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
         let from: u64 = c.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
         let want_snapshot = c.get("return_snapshot") == Some("true");
         let patch = c.first("patch").and_then(Stanza::data).map(<[u8]>::to_vec);
-        let Some(acc) = w.account_mut(&me.phone) else { return s.iq_error(w, iq, 404, "item-not-found") };
+        let Some(acc) = w.account_mut(&me.phone) else {
+            return s.iq_error(w, iq, 404, "item-not-found");
+        };
         let col = acc.app_state.entry(name.clone()).or_default();
         if let Some(p) = patch {
             if p.len() > MAX_PATCH {
@@ -42,7 +53,11 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
             }
             col.version += 1;
             col.patches.insert(col.version, p);
-            out.push(Stanza::new("collection").attr("name", name).attr("version", col.version.to_string()));
+            out.push(
+                Stanza::new("collection")
+                    .attr("name", name)
+                    .attr("version", col.version.to_string()),
+            );
             continue;
         }
         let mut node = Stanza::new("collection").attr("name", name.clone());
@@ -51,8 +66,12 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
             node.push(Stanza::new("snapshot").bytes(blob.clone()));
             start = *v;
         }
-        let pending: Vec<(u64, Vec<u8>)> =
-            col.patches.range(start.saturating_add(1)..).take(PAGE + 1).map(|(v, p)| (*v, p.clone())).collect();
+        let pending: Vec<(u64, Vec<u8>)> = col
+            .patches
+            .range(start.saturating_add(1)..)
+            .take(PAGE + 1)
+            .map(|(v, p)| (*v, p.clone()))
+            .collect();
         let more = pending.len() > PAGE;
         let served: Vec<(u64, Vec<u8>)> = pending.into_iter().take(PAGE).collect();
         let last = served.last().map(|(v, _)| *v).unwrap_or(start);
@@ -62,8 +81,12 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
         }
         if !served.is_empty() {
             node.push(
-                Stanza::new("patches")
-                    .children(served.into_iter().map(|(_, p)| Stanza::new("patch").bytes(p)).collect::<Vec<_>>()),
+                Stanza::new("patches").children(
+                    served
+                        .into_iter()
+                        .map(|(_, p)| Stanza::new("patch").bytes(p))
+                        .collect::<Vec<_>>(),
+                ),
             );
         }
         out.push(node);
@@ -75,5 +98,9 @@ fn error_collection(name: &str, code: u16, text: &str) -> Stanza {
     Stanza::new("collection")
         .attr("name", name)
         .attr("type", "error")
-        .child(Stanza::new("error").attr("code", code.to_string()).attr("text", text))
+        .child(
+            Stanza::new("error")
+                .attr("code", code.to_string())
+                .attr("text", text),
+        )
 }

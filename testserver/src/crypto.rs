@@ -55,17 +55,39 @@ pub(crate) fn aes_ctr(key: &[u8; 32], iv: &[u8; 16], data: &[u8]) -> Vec<u8> {
 }
 
 /// AES-256-GCM encryption with a 12-byte nonce and associated data.
-pub(crate) fn gcm_encrypt(key: &[u8], nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn gcm_encrypt(
+    key: &[u8],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
     let c = Aes256Gcm::new_from_slice(key).map_err(|_| Error::Crypto("bad AES key".into()))?;
-    c.encrypt(&Nonce::from(*nonce), Payload { msg: plaintext, aad })
-        .map_err(|_| Error::Crypto("AES-GCM encrypt".into()))
+    c.encrypt(
+        &Nonce::from(*nonce),
+        Payload {
+            msg: plaintext,
+            aad,
+        },
+    )
+    .map_err(|_| Error::Crypto("AES-GCM encrypt".into()))
 }
 
 /// AES-256-GCM decryption.
-pub(crate) fn gcm_decrypt(key: &[u8], nonce: &[u8; 12], aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn gcm_decrypt(
+    key: &[u8],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>> {
     let c = Aes256Gcm::new_from_slice(key).map_err(|_| Error::Crypto("bad AES key".into()))?;
-    c.decrypt(&Nonce::from(*nonce), Payload { msg: ciphertext, aad })
-        .map_err(|_| Error::Crypto("AES-GCM authentication failed".into()))
+    c.decrypt(
+        &Nonce::from(*nonce),
+        Payload {
+            msg: ciphertext,
+            aad,
+        },
+    )
+    .map_err(|_| Error::Crypto("AES-GCM authentication failed".into()))
 }
 
 /// Random bytes.

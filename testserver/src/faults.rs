@@ -66,7 +66,9 @@ impl Faults {
     fn device(&self, device_jid: &str) -> Result<(String, u16)> {
         let jid = Jid::parse(device_jid).ok_or_else(|| Error::InvalidJid(device_jid.to_owned()))?;
         let world = self.shared.world();
-        let phone = world.resolve_owned(&jid).ok_or_else(|| Error::InvalidJid(device_jid.to_owned()))?;
+        let phone = world
+            .resolve_owned(&jid)
+            .ok_or_else(|| Error::InvalidJid(device_jid.to_owned()))?;
         Ok((phone, jid.device))
     }
 
@@ -118,7 +120,11 @@ impl Faults {
     /// frames stay queued (unacked) and are delivered again when the device reconnects.
     pub fn drop_frames(&self, device_jid: &str, count: u32) -> Result<()> {
         let (p, d) = self.device(device_jid)?;
-        self.shared.world().faults.drop_frames.insert(device_key(&p, d), count);
+        self.shared
+            .world()
+            .faults
+            .drop_frames
+            .insert(device_key(&p, d), count);
         Ok(())
     }
 

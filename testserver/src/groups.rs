@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 
 use crate::jid::{self, Jid};
 use crate::session::{Me, Session};
-use crate::state::{Group, Role, World, unix_now};
 use crate::stanza::Stanza;
+use crate::state::{Group, Role, World, unix_now};
 
 /// Longest subject accepted.
 const MAX_SUBJECT: usize = 100;
 
 /// Handles a `w:g2` IQ.
 pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
     let Some(op) = iq.nodes().first().cloned() else {
         return s.iq_error(w, iq, 400, "bad-request");
     };
@@ -35,12 +37,20 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
 type GResult = Result<Vec<Stanza>, (u16, &'static str)>;
 
 /// Creates a group on behalf of an account; returns its `<group>` node.
-pub(crate) fn create_group(w: &mut World, creator: &str, subject: &str, members: &[String]) -> Result<Stanza, (u16, &'static str)> {
+pub(crate) fn create_group(
+    w: &mut World,
+    creator: &str,
+    subject: &str,
+    members: &[String],
+) -> Result<Stanza, (u16, &'static str)> {
     if subject.is_empty() || subject.chars().count() > MAX_SUBJECT {
         return Err((406, "not-acceptable"));
     }
     let now = unix_now();
-    let id = format!("120363{:012}", w.next_stanza_id().len() as u64 * 1_000_003 + now % 1_000_000 + w.groups.len() as u64 * 7);
+    let id = format!(
+        "120363{:012}",
+        w.next_stanza_id().len() as u64 * 1_000_003 + now % 1_000_000 + w.groups.len() as u64 * 7
+    );
     let id = unique_group_id(w, id);
     let mut participants = BTreeMap::new();
     participants.insert(creator.to_owned(), Role::SuperAdmin);
@@ -67,7 +77,9 @@ pub(crate) fn create_group(w: &mut World, creator: &str, subject: &str, members:
     };
     w.groups.insert(id.clone(), group);
     let meta = metadata(w, &id).ok_or((500, "internal-server-error"))?;
-    let create = Stanza::new("create").attr("reason", "create").child(meta.clone());
+    let create = Stanza::new("create")
+        .attr("reason", "create")
+        .child(meta.clone());
     notify(w, &id, creator, create, None);
     Ok(meta)
 }
@@ -101,7 +113,9 @@ pub(crate) fn metadata(w: &World, id: &str) -> Option<Stanza> {
     let g = w.groups.get(id)?;
     let lid = g.addressing_mode == "lid";
     let user_jid = |phone: &str| -> String {
-        w.account(phone).map(|a| if lid { a.lid_jid() } else { a.pn_jid() }.to_string()).unwrap_or_default()
+        w.account(phone)
+            .map(|a| if lid { a.lid_jid() } else { a.pn_jid() }.to_string())
+            .unwrap_or_default()
     };
     let mut n = Stanza::new("group")
         .attr("id", g.id.clone())
@@ -133,7 +147,10 @@ pub(crate) fn metadata(w: &World, id: &str) -> Option<Stanza> {
         n.push(Stanza::new("ephemeral").attr("expiration", g.ephemeral.to_string()));
     }
     if g.membership_approval {
-        n.push(Stanza::new("membership_approval_mode").child(Stanza::new("group_join").attr("state", "on")));
+        n.push(
+            Stanza::new("membership_approval_mode")
+                .child(Stanza::new("group_join").attr("state", "on")),
+        );
     }
     for (phone, role) in &g.participants {
         n.push(participant_node(w, phone, *role, lid));
@@ -142,11 +159,17 @@ pub(crate) fn metadata(w: &World, id: &str) -> Option<Stanza> {
 }
 
 fn participant_node(w: &World, phone: &str, role: Role, lid: bool) -> Stanza {
-    let Some(a) = w.account(phone) else { return Stanza::new("participant") };
+    let Some(a) = w.account(phone) else {
+        return Stanza::new("participant");
+    };
     let mut p = if lid {
-        Stanza::new("participant").attr("jid", a.lid_jid().to_string()).attr("phone_number", a.pn_jid().to_string())
+        Stanza::new("participant")
+            .attr("jid", a.lid_jid().to_string())
+            .attr("phone_number", a.pn_jid().to_string())
     } else {
-        Stanza::new("participant").attr("jid", a.pn_jid().to_string()).attr("lid", a.lid_jid().to_string())
+        Stanza::new("participant")
+            .attr("jid", a.pn_jid().to_string())
+            .attr("lid", a.lid_jid().to_string())
     };
     if let Some(t) = role.attr() {
         p.set("type", t);
@@ -155,8 +178,12 @@ fn participant_node(w: &World, phone: &str, role: Role, lid: bool) -> Stanza {
 }
 
 fn participating(w: &World, me: &Me) -> Vec<Stanza> {
-    let ids: Vec<String> =
-        w.groups.values().filter(|g| g.participants.contains_key(&me.phone)).map(|g| g.id.clone()).collect();
+    let ids: Vec<String> = w
+        .groups
+        .values()
+        .filter(|g| g.participants.contains_key(&me.phone))
+        .map(|g| g.id.clone())
+        .collect();
     let groups: Vec<Stanza> = ids.iter().filter_map(|id| metadata(w, id)).collect();
     vec![Stanza::new("groups").children(groups)]
 }
@@ -172,7 +199,14 @@ fn leave(w: &mut World, me: &Me, op: &Stanza) -> GResult {
         if !g.participants.contains_key(&me.phone) {
             continue;
         }
-        let body = Stanza::new("remove").attr("reason", "leave").child(participant_node(w, &me.phone, Role::Member, g.addressing_mode == "lid"));
+        let body = Stanza::new("remove")
+            .attr("reason", "leave")
+            .child(participant_node(
+                w,
+                &me.phone,
+                Role::Member,
+                g.addressing_mode == "lid",
+            ));
         notify(w, id, &me.phone, body, None);
         if let Some(g) = w.groups.get_mut(id) {
             g.participants.remove(&me.phone);
@@ -183,18 +217,31 @@ fn leave(w: &mut World, me: &Me, op: &Stanza) -> GResult {
 
 fn join_or_info(w: &mut World, me: &Me, op: &Stanza, set: bool) -> GResult {
     let code = op.get_or_empty("code");
-    let Some(id) = w.groups.values().find(|g| g.invite_code == code).map(|g| g.id.clone()) else {
+    let Some(id) = w
+        .groups
+        .values()
+        .find(|g| g.invite_code == code)
+        .map(|g| g.id.clone())
+    else {
         return Err((404, "item-not-found"));
     };
     if !set {
         return Ok(metadata(w, &id).into_iter().collect());
     }
     add_members(w, &me.phone, &id, std::slice::from_ref(&me.phone), "invite");
-    Ok(vec![Stanza::new("group").attr("jid", Jid::user(&id, jid::GROUP).to_string())])
+    Ok(vec![
+        Stanza::new("group").attr("jid", Jid::user(&id, jid::GROUP).to_string()),
+    ])
 }
 
 /// Adds accounts to a group and announces it; returns the per-participant result nodes.
-pub(crate) fn add_members(w: &mut World, actor: &str, id: &str, phones: &[String], reason: &str) -> Vec<Stanza> {
+pub(crate) fn add_members(
+    w: &mut World,
+    actor: &str,
+    id: &str,
+    phones: &[String],
+    reason: &str,
+) -> Vec<Stanza> {
     let mut added = Vec::new();
     for p in phones {
         if let Some(g) = w.groups.get_mut(id)
@@ -206,17 +253,32 @@ pub(crate) fn add_members(w: &mut World, actor: &str, id: &str, phones: &[String
         }
     }
     let lid = w.groups.get(id).is_some_and(|g| g.addressing_mode == "lid");
-    let nodes: Vec<Stanza> = added.iter().map(|p| participant_node(w, p, Role::Member, lid)).collect();
+    let nodes: Vec<Stanza> = added
+        .iter()
+        .map(|p| participant_node(w, p, Role::Member, lid))
+        .collect();
     if !nodes.is_empty() {
-        notify(w, id, actor, Stanza::new("add").attr("reason", reason).children(nodes.clone()), None);
+        notify(
+            w,
+            id,
+            actor,
+            Stanza::new("add")
+                .attr("reason", reason)
+                .children(nodes.clone()),
+            None,
+        );
     }
     nodes
 }
 
 fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult {
     let id = g.user.clone();
-    let Some(group) = w.groups.get(&id) else { return Err((404, "item-not-found")) };
-    let Some(role) = group.participants.get(&me.phone).copied() else { return Err((403, "forbidden")) };
+    let Some(group) = w.groups.get(&id) else {
+        return Err((404, "item-not-found"));
+    };
+    let Some(role) = group.participants.get(&me.phone).copied() else {
+        return Err((403, "forbidden"));
+    };
     let lid = group.addressing_mode == "lid";
     match (op.tag.as_str(), set) {
         ("query", false) => Ok(metadata(w, &id).into_iter().collect()),
@@ -224,7 +286,9 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
             if !role.is_admin() {
                 return Err((401, "not-authorized"));
             }
-            Ok(vec![Stanza::new("invite").attr("code", group.invite_code.clone())])
+            Ok(vec![
+                Stanza::new("invite").attr("code", group.invite_code.clone()),
+            ])
         }
         ("invite", true) => {
             if !role.is_admin() {
@@ -254,8 +318,21 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                 let mut node = Stanza::new("participant").attr("jid", raw.clone());
                 let ok = match (&phone, action) {
                     (None, _) => Some("404"),
-                    (Some(p), "add") if w.groups.get(&id).is_some_and(|g| g.participants.contains_key(p)) => Some("409"),
-                    (Some(p), "remove" | "promote" | "demote") if !w.groups.get(&id).is_some_and(|g| g.participants.contains_key(p)) => Some("404"),
+                    (Some(p), "add")
+                        if w.groups
+                            .get(&id)
+                            .is_some_and(|g| g.participants.contains_key(p)) =>
+                    {
+                        Some("409")
+                    }
+                    (Some(p), "remove" | "promote" | "demote")
+                        if !w
+                            .groups
+                            .get(&id)
+                            .is_some_and(|g| g.participants.contains_key(p)) =>
+                    {
+                        Some("404")
+                    }
                     _ => None,
                 };
                 if let Some(err) = ok {
@@ -270,8 +347,10 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                     add_members(w, &me.phone, &id, &changed, "add");
                 }
                 _ => {
-                    let nodes: Vec<Stanza> =
-                        changed.iter().map(|p| participant_node(w, p, Role::Member, lid)).collect();
+                    let nodes: Vec<Stanza> = changed
+                        .iter()
+                        .map(|p| participant_node(w, p, Role::Member, lid))
+                        .collect();
                     if !nodes.is_empty() {
                         notify(w, &id, &me.phone, Stanza::new(action).children(nodes), None);
                     }
@@ -310,7 +389,15 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                 g.subject_owner = me.phone.clone();
                 g.subject_time = now;
             }
-            notify(w, &id, &me.phone, Stanza::new("subject").attr("subject", subject).attr("s_t", now.to_string()), None);
+            notify(
+                w,
+                &id,
+                &me.phone,
+                Stanza::new("subject")
+                    .attr("subject", subject)
+                    .attr("s_t", now.to_string()),
+                None,
+            );
             Ok(vec![])
         }
         ("description", true) => {
@@ -318,7 +405,10 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                 return Err((401, "not-authorized"));
             }
             let body = op.first("body").and_then(Stanza::text).map(str::to_owned);
-            let new_id = op.get("id").map(str::to_owned).unwrap_or_else(|| w.next_stanza_id());
+            let new_id = op
+                .get("id")
+                .map(str::to_owned)
+                .unwrap_or_else(|| w.next_stanza_id());
             if let Some(g) = w.groups.get_mut(&id) {
                 g.description = body.clone().map(|b| (b, new_id.clone()));
             }
@@ -330,11 +420,23 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
             notify(w, &id, &me.phone, n, None);
             Ok(vec![])
         }
-        (setting @ ("announcement" | "not_announcement" | "locked" | "unlocked" | "ephemeral" | "not_ephemeral" | "membership_approval_mode"), true) => {
+        (
+            setting @ ("announcement"
+            | "not_announcement"
+            | "locked"
+            | "unlocked"
+            | "ephemeral"
+            | "not_ephemeral"
+            | "membership_approval_mode"),
+            true,
+        ) => {
             if !role.is_admin() {
                 return Err((401, "not-authorized"));
             }
-            let exp: u32 = op.get("expiration").and_then(|e| e.parse().ok()).unwrap_or(0);
+            let exp: u32 = op
+                .get("expiration")
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(0);
             let approval = op.first("group_join").and_then(|j| j.get("state")) == Some("on");
             if let Some(g) = w.groups.get_mut(&id) {
                 match setting {

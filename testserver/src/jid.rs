@@ -44,17 +44,29 @@ impl Jid {
             Some((u, agent)) if agent.parse::<u8>().is_ok() => u,
             _ => user_agent,
         };
-        Some(Jid { user: user.to_owned(), device, server: server.to_owned() })
+        Some(Jid {
+            user: user.to_owned(),
+            device,
+            server: server.to_owned(),
+        })
     }
 
     /// A user JID (device 0) on a server.
     pub fn user(user: &str, server: &str) -> Jid {
-        Jid { user: user.to_owned(), device: 0, server: server.to_owned() }
+        Jid {
+            user: user.to_owned(),
+            device: 0,
+            server: server.to_owned(),
+        }
     }
 
     /// A device JID.
     pub fn device(user: &str, device: u16, server: &str) -> Jid {
-        Jid { user: user.to_owned(), device, server: server.to_owned() }
+        Jid {
+            user: user.to_owned(),
+            device,
+            server: server.to_owned(),
+        }
     }
 
     /// True for a phone-number user JID.
@@ -74,7 +86,11 @@ impl Jid {
 
     /// The same JID without the device.
     pub fn to_user(&self) -> Jid {
-        Jid { user: self.user.clone(), device: 0, server: self.server.clone() }
+        Jid {
+            user: self.user.clone(),
+            device: 0,
+            server: self.server.clone(),
+        }
     }
 }
 
@@ -98,11 +114,17 @@ mod tests {
     #[test]
     fn parses_forms() {
         let j = Jid::parse("123:4@s.whatsapp.net").unwrap();
-        assert_eq!((j.user.as_str(), j.device, j.server.as_str()), ("123", 4, PN));
+        assert_eq!(
+            (j.user.as_str(), j.device, j.server.as_str()),
+            ("123", 4, PN)
+        );
         assert_eq!(j.to_string(), "123:4@s.whatsapp.net");
         let j = Jid::parse("123.1:2@lid").unwrap();
         assert_eq!((j.user.as_str(), j.device), ("123", 2));
-        assert_eq!(Jid::parse("s.whatsapp.net").unwrap().to_string(), "s.whatsapp.net");
+        assert_eq!(
+            Jid::parse("s.whatsapp.net").unwrap().to_string(),
+            "s.whatsapp.net"
+        );
         assert!(Jid::parse("a@b@c").is_none());
         assert!(Jid::parse("1:x@s.whatsapp.net").is_none());
         assert!(Jid::parse("1@").is_none());

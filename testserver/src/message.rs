@@ -3,11 +3,18 @@
 
 use crate::jid::{self, Jid};
 use crate::session::{Me, Session};
-use crate::state::{World, unix_now};
 use crate::stanza::Stanza;
+use crate::state::{World, unix_now};
 
 /// Attributes copied from the client's stanza onto every delivered copy.
-const COPIED_ATTRS: &[&str] = &["type", "edit", "category", "push_priority", "expiration", "mediatype"];
+const COPIED_ATTRS: &[&str] = &[
+    "type",
+    "edit",
+    "category",
+    "push_priority",
+    "expiration",
+    "mediatype",
+];
 
 /// Handles a `<message>` from a logged-in client.
 pub(crate) fn handle(s: &Session, w: &mut World, msg: &Stanza) {
@@ -17,7 +24,9 @@ pub(crate) fn handle(s: &Session, w: &mut World, msg: &Stanza) {
     if id.is_empty() || id.len() > 128 {
         return nack(s, w, &id, &to_raw, 400);
     }
-    let Some(to) = Jid::parse(&to_raw) else { return nack(s, w, &id, &to_raw, 400) };
+    let Some(to) = Jid::parse(&to_raw) else {
+        return nack(s, w, &id, &to_raw, 400);
+    };
     let sender_key = format!("{}:{}", me.phone, to);
     if !w.first_sighting(&sender_key, &id) {
         log::debug!(target: "TestServer/Message", "duplicate message {id} from {}", me.phone);
@@ -59,7 +68,9 @@ fn nack(s: &Session, w: &World, id: &str, to: &str, code: u16) {
 
 /// The skeleton of a delivered copy.
 fn envelope(msg: &Stanza, from: String, notify: &str) -> Stanza {
-    let mut out = Stanza::new("message").attr("from", from).attr("id", msg.get_or_empty("id"));
+    let mut out = Stanza::new("message")
+        .attr("from", from)
+        .attr("id", msg.get_or_empty("id"));
     for k in COPIED_ATTRS {
         if let Some(v) = msg.get(k) {
             out.set(*k, v);
@@ -76,7 +87,12 @@ fn envelope(msg: &Stanza, from: String, notify: &str) -> Stanza {
 fn common_children(msg: &Stanza) -> Vec<Stanza> {
     msg.nodes()
         .iter()
-        .filter(|n| matches!(n.tag.as_str(), "device-identity" | "meta" | "reporting" | "bot"))
+        .filter(|n| {
+            matches!(
+                n.tag.as_str(),
+                "device-identity" | "meta" | "reporting" | "bot"
+            )
+        })
         .cloned()
         .collect()
 }
@@ -96,14 +112,25 @@ fn participant_encs(msg: &Stanza) -> Vec<(Jid, Stanza)> {
 }
 
 fn route_direct(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u16> {
-    let Some(peer) = w.resolve_owned(to) else { return Err(404) };
-    if w.account(&peer).is_some_and(|a| a.blocklist.contains(&me.pn_jid_user()) || a.blocklist.contains(&me.lid_jid_user())) {
+    let Some(peer) = w.resolve_owned(to) else {
+        return Err(404);
+    };
+    if w.account(&peer).is_some_and(|a| {
+        a.blocklist.contains(&me.pn_jid_user()) || a.blocklist.contains(&me.lid_jid_user())
+    }) {
         // Blocked senders see a normal ack; nothing is delivered.
         return Ok(());
     }
     let lid_mode = to.is_lid();
-    let from = if lid_mode { me.lid_device() } else { me.pn_device() };
-    let notify = w.account(&me.phone).map(|a| a.push_name.clone()).unwrap_or_default();
+    let from = if lid_mode {
+        me.lid_device()
+    } else {
+        me.pn_device()
+    };
+    let notify = w
+        .account(&me.phone)
+        .map(|a| a.push_name.clone())
+        .unwrap_or_default();
     let common = common_children(msg);
     let mut targets = participant_encs(msg);
     // A peer message (`category="peer"`) carries one top-level <enc> for the primary device.
@@ -116,14 +143,19 @@ fn route_direct(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u1
         return Err(400);
     }
     for (dev_jid, enc) in targets {
-        let Some(owner) = w.resolve_owned(&dev_jid.to_user()) else { continue };
+        let Some(owner) = w.resolve_owned(&dev_jid.to_user()) else {
+            continue;
+        };
         if owner != peer && owner != me.phone {
             continue;
         }
         if owner == me.phone && dev_jid.device == me.device {
             continue;
         }
-        if !w.account(&owner).is_some_and(|a| a.devices.contains_key(&dev_jid.device)) {
+        if !w
+            .account(&owner)
+            .is_some_and(|a| a.devices.contains_key(&dev_jid.device))
+        {
             continue;
         }
         let mut copy = envelope(msg, from.to_string(), &notify);
@@ -146,20 +178,35 @@ fn route_direct(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u1
 }
 
 fn route_group(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u16> {
-    let Some(group) = w.group_by_jid(to) else { return Err(404) };
-    let Some(role) = group.participants.get(&me.phone).copied() else { return Err(403) };
+    let Some(group) = w.group_by_jid(to) else {
+        return Err(404);
+    };
+    let Some(role) = group.participants.get(&me.phone).copied() else {
+        return Err(403);
+    };
     if group.announce && !role.is_admin() {
         return Err(403);
     }
     let lid_mode = group.addressing_mode == "lid";
     let members: Vec<String> = group.participants.keys().cloned().collect();
-    let Some(sk) = msg.first("enc").filter(|e| e.get("type") == Some("skmsg")).cloned() else {
+    let Some(sk) = msg
+        .first("enc")
+        .filter(|e| e.get("type") == Some("skmsg"))
+        .cloned()
+    else {
         return Err(400);
     };
-    let notify = w.account(&me.phone).map(|a| a.push_name.clone()).unwrap_or_default();
+    let notify = w
+        .account(&me.phone)
+        .map(|a| a.push_name.clone())
+        .unwrap_or_default();
     let common = common_children(msg);
     let encs = participant_encs(msg);
-    let participant = if lid_mode { me.lid_device() } else { me.pn_device() };
+    let participant = if lid_mode {
+        me.lid_device()
+    } else {
+        me.pn_device()
+    };
     let id = msg.get_or_empty("id").to_owned();
     for member in members {
         for dev in w.device_ids(&member) {

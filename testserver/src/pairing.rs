@@ -9,8 +9,8 @@ use tokio::sync::oneshot;
 use crate::error::{Error, Result};
 use crate::jid::{self, Jid};
 use crate::session::Session;
-use crate::state::{ConnId, Device, Outbound, SignedPreKey, World, unix_now};
 use crate::stanza::Stanza;
+use crate::state::{ConnId, Device, Outbound, SignedPreKey, World, unix_now};
 
 /// What a phone learns when a companion finished pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,8 +89,11 @@ pub(crate) fn new_ref() -> String {
 pub(crate) fn start(w: &mut World, conn: ConnId, mut pending: Pending, ref_count: usize) {
     pending.refs = (0..ref_count.max(1)).map(|_| new_ref()).collect();
     let id = w.next_stanza_id();
-    let refs: Vec<Stanza> =
-        pending.refs.iter().map(|r| Stanza::new("ref").bytes(r.as_bytes().to_vec())).collect();
+    let refs: Vec<Stanza> = pending
+        .refs
+        .iter()
+        .map(|r| Stanza::new("ref").bytes(r.as_bytes().to_vec()))
+        .collect();
     let iq = Stanza::new("iq")
         .attr("from", jid::PN)
         .attr("type", "set")
@@ -103,7 +106,10 @@ pub(crate) fn start(w: &mut World, conn: ConnId, mut pending: Pending, ref_count
 
 /// Finds the pending companion showing `qr_ref`.
 pub(crate) fn find_by_ref(w: &World, qr_ref: &str) -> Option<ConnId> {
-    w.pending.iter().find(|(_, p)| p.refs.iter().any(|r| r == qr_ref)).map(|(c, _)| *c)
+    w.pending
+        .iter()
+        .find(|(_, p)| p.refs.iter().any(|r| r == qr_ref))
+        .map(|(c, _)| *c)
 }
 
 /// Finds the pending companion with a pair-code request for `phone`.
@@ -125,8 +131,15 @@ pub(crate) fn send_pair_success(
     device_identity_hmac: Vec<u8>,
     done: oneshot::Sender<Result<PairedDevice>>,
 ) -> Result<()> {
-    let lid = w.account(phone).map(|a| a.lid.clone()).ok_or_else(|| Error::UnknownAccount(phone.to_owned()))?;
-    let platform = w.pending.get(&conn).map(|p| p.platform.clone()).unwrap_or_default();
+    let lid = w
+        .account(phone)
+        .map(|a| a.lid.clone())
+        .ok_or_else(|| Error::UnknownAccount(phone.to_owned()))?;
+    let platform = w
+        .pending
+        .get(&conn)
+        .map(|p| p.platform.clone())
+        .unwrap_or_default();
     let id = w.next_stanza_id();
     let iq = Stanza::new("iq")
         .attr("from", jid::PN)
@@ -134,17 +147,32 @@ pub(crate) fn send_pair_success(
         .attr("id", id.clone())
         .attr("xmlns", "md")
         .attr("t", unix_now().to_string())
-        .child(Stanza::new("pair-success").children([
-            Stanza::new("device-identity").bytes(device_identity_hmac),
-            Stanza::new("platform").attr("name", if platform.is_empty() { "web".to_owned() } else { platform }),
-            Stanza::new("device")
-                .attr("jid", Jid::device(phone, device, jid::PN).to_string())
-                .attr("lid", Jid::device(&lid, device, jid::LID).to_string()),
-        ]));
+        .child(
+            Stanza::new("pair-success").children([
+                Stanza::new("device-identity").bytes(device_identity_hmac),
+                Stanza::new("platform").attr(
+                    "name",
+                    if platform.is_empty() {
+                        "web".to_owned()
+                    } else {
+                        platform
+                    },
+                ),
+                Stanza::new("device")
+                    .attr("jid", Jid::device(phone, device, jid::PN).to_string())
+                    .attr("lid", Jid::device(&lid, device, jid::LID).to_string()),
+            ]),
+        );
     let Some(p) = w.pending.get_mut(&conn) else {
         return Err(Error::Pairing("the companion disconnected".into()));
     };
-    p.awaiting = Some(Awaiting { iq_id: id, phone: phone.to_owned(), device, key_index, done: Some(done) });
+    p.awaiting = Some(Awaiting {
+        iq_id: id,
+        phone: phone.to_owned(),
+        device,
+        key_index,
+        done: Some(done),
+    });
     if !w.send_conn(conn, Outbound::Stanza(iq)) {
         return Err(Error::Pairing("the companion disconnected".into()));
     }
@@ -154,15 +182,24 @@ pub(crate) fn send_pair_success(
 /// Answers to server-initiated IQs: the companion's `pair-device-sign`.
 pub(crate) fn on_iq_answer(s: &Session, w: &mut World, iq: &Stanza) {
     let id = iq.get_or_empty("id");
-    let Some(p) = w.pending.get_mut(&s.conn) else { return };
+    let Some(p) = w.pending.get_mut(&s.conn) else {
+        return;
+    };
     if p.awaiting.as_ref().is_none_or(|a| a.iq_id != id) {
         return;
     }
-    let Some(mut awaiting) = p.awaiting.take() else { return };
+    let Some(mut awaiting) = p.awaiting.take() else {
+        return;
+    };
     let done = awaiting.done.take();
-    let signed = iq.first("pair-device-sign").and_then(|n| n.first("device-identity")).and_then(Stanza::data);
+    let signed = iq
+        .first("pair-device-sign")
+        .and_then(|n| n.first("device-identity"))
+        .and_then(Stanza::data);
     let outcome = match signed {
-        Some(bytes) if iq.get("type") == Some("result") => finish(w, s.conn, &awaiting, bytes.to_vec()),
+        Some(bytes) if iq.get("type") == Some("result") => {
+            finish(w, s.conn, &awaiting, bytes.to_vec())
+        }
         _ => Err(Error::Pairing("companion rejected pair-success".into())),
     };
     if outcome.is_ok() {
@@ -175,12 +212,30 @@ pub(crate) fn on_iq_answer(s: &Session, w: &mut World, iq: &Stanza) {
 }
 
 /// Stores the new device from the pending companion.
-fn finish(w: &mut World, conn: ConnId, a: &Awaiting, signed_identity: Vec<u8>) -> Result<PairedDevice> {
-    let account_key = w.phones.get(&a.phone).map(|c| c.identity_public().to_vec()).unwrap_or_default();
-    let companion = w.pending.get(&conn).map(|p| p.identity.clone()).unwrap_or_default();
+fn finish(
+    w: &mut World,
+    conn: ConnId,
+    a: &Awaiting,
+    signed_identity: Vec<u8>,
+) -> Result<PairedDevice> {
+    let account_key = w
+        .phones
+        .get(&a.phone)
+        .map(|c| c.identity_public().to_vec())
+        .unwrap_or_default();
+    let companion = w
+        .pending
+        .get(&conn)
+        .map(|p| p.identity.clone())
+        .unwrap_or_default();
     crate::phone::verify_device_signature(&signed_identity, &companion, &account_key)?;
-    let p = w.pending.remove(&conn).ok_or_else(|| Error::Pairing("the companion disconnected".into()))?;
-    let acc = w.account_mut(&a.phone).ok_or_else(|| Error::UnknownAccount(a.phone.clone()))?;
+    let p = w
+        .pending
+        .remove(&conn)
+        .ok_or_else(|| Error::Pairing("the companion disconnected".into()))?;
+    let acc = w
+        .account_mut(&a.phone)
+        .ok_or_else(|| Error::UnknownAccount(a.phone.clone()))?;
     let mut d = Device::new(a.device, p.noise_key, p.identity, p.registration_id);
     d.signed_prekey = p.signed_prekey;
     d.key_index = a.key_index;
@@ -205,18 +260,27 @@ pub(crate) fn handle_md(s: &Session, w: &mut World, iq: &Stanza) {
         return link_code(s, w, iq, reg);
     }
     if let Some(rm) = iq.first("remove-companion-device") {
-        let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
+        let Some(me) = s.me.clone() else {
+            return s.iq_error(w, iq, 401, "not-authorized");
+        };
         let target = rm.get("jid").and_then(Jid::parse);
         let dev = target.map(|t| t.device).unwrap_or(me.device);
         s.iq_result(w, iq, vec![]);
-        let conn = w.account(&me.phone).and_then(|a| a.devices.get(&dev)).and_then(|d| d.conn);
+        let conn = w
+            .account(&me.phone)
+            .and_then(|a| a.devices.get(&dev))
+            .and_then(|d| d.conn);
         if dev != 0
             && let Some(a) = w.account_mut(&me.phone)
         {
             a.devices.remove(&dev);
         }
         if let Some(c) = conn {
-            w.send_conn(c, Outbound::StreamError(401));
+            let removed = crate::conn::login::stream_error(
+                Some(401),
+                Some(Stanza::new("conflict").attr("type", "device_removed")),
+            );
+            w.send_conn(c, Outbound::Fatal(removed));
         }
         return;
     }
@@ -230,7 +294,11 @@ fn link_code(s: &Session, w: &mut World, iq: &Stanza, reg: &Stanza) {
     };
     match stage {
         "companion_hello" => {
-            let phone = reg.get("jid").and_then(Jid::parse).map(|j| j.user).unwrap_or_default();
+            let phone = reg
+                .get("jid")
+                .and_then(Jid::parse)
+                .map(|j| j.user)
+                .unwrap_or_default();
             let wrapped = reg
                 .first("link_code_pairing_wrapped_companion_ephemeral_pub")
                 .and_then(Stanza::data)
@@ -256,12 +324,22 @@ fn link_code(s: &Session, w: &mut World, iq: &Stanza, reg: &Stanza) {
             s.iq_result(w, iq, vec![node]);
         }
         "companion_finish" => {
-            let bundle = reg.first("link_code_pairing_wrapped_key_bundle").and_then(Stanza::data).map(<[u8]>::to_vec);
-            let ident = reg.first("companion_identity_public").and_then(Stanza::data).map(<[u8]>::to_vec);
+            let bundle = reg
+                .first("link_code_pairing_wrapped_key_bundle")
+                .and_then(Stanza::data)
+                .map(<[u8]>::to_vec);
+            let ident = reg
+                .first("companion_identity_public")
+                .and_then(Stanza::data)
+                .map(<[u8]>::to_vec);
             let (Some(bundle), Some(ident)) = (bundle, ident) else {
                 return s.iq_error(w, iq, 400, "bad-request");
             };
-            if pending.code.as_ref().is_none_or(|c| c.primary_ephemeral.is_none()) {
+            if pending
+                .code
+                .as_ref()
+                .is_none_or(|c| c.primary_ephemeral.is_none())
+            {
                 return s.iq_error(w, iq, 400, "bad-request");
             }
             s.iq_result(w, iq, vec![]);

@@ -3,8 +3,8 @@
 
 use crate::jid::Jid;
 use crate::session::Session;
-use crate::state::{World, unix_now};
 use crate::stanza::Stanza;
+use crate::state::{World, unix_now};
 
 /// Handles `<presence>` from a client.
 pub(crate) fn presence(s: &Session, w: &mut World, p: &Stanza) {
@@ -16,15 +16,20 @@ pub(crate) fn presence(s: &Session, w: &mut World, p: &Stanza) {
     }
     match p.get("type") {
         Some("subscribe") => {
-            let Some(target) = p.get("to").and_then(Jid::parse) else { return };
-            let Some(phone) = w.resolve_owned(&target.to_user()) else { return };
+            let Some(target) = p.get("to").and_then(Jid::parse) else {
+                return;
+            };
+            let Some(phone) = w.resolve_owned(&target.to_user()) else {
+                return;
+            };
             let key = target.to_user().to_string();
             if let Some(a) = w.account_mut(&me.phone) {
                 a.presence_subs.insert(phone.clone());
             }
             let _ = key;
             if let Some(a) = w.account(&phone) {
-                let node = presence_node(&target.to_user().to_string(), &a.presence.0, a.presence.1);
+                let node =
+                    presence_node(&target.to_user().to_string(), &a.presence.0, a.presence.1);
                 s.reply(w, node);
             }
         }
@@ -66,16 +71,29 @@ fn broadcast(w: &World, phone: &str, ty: &str, t: u64) {
 /// Handles `<chatstate>` from a client.
 pub(crate) fn chatstate(s: &Session, w: &mut World, c: &Stanza) {
     let Some(me) = s.me.clone() else { return };
-    let Some(to) = c.get("to").and_then(Jid::parse) else { return };
-    let Some(state) = c.nodes().first().cloned() else { return };
+    let Some(to) = c.get("to").and_then(Jid::parse) else {
+        return;
+    };
+    let Some(state) = c.nodes().first().cloned() else {
+        return;
+    };
     if to.is_group() {
         let Some(g) = w.group_by_jid(&to) else { return };
         if !g.participants.contains_key(&me.phone) {
             return;
         }
         let lid = g.addressing_mode == "lid";
-        let members: Vec<String> = g.participants.keys().filter(|p| **p != me.phone).cloned().collect();
-        let participant = if lid { me.lid_jid_user() } else { me.pn_jid_user() };
+        let members: Vec<String> = g
+            .participants
+            .keys()
+            .filter(|p| **p != me.phone)
+            .cloned()
+            .collect();
+        let participant = if lid {
+            me.lid_jid_user()
+        } else {
+            me.pn_jid_user()
+        };
         for m in members {
             for dev in w.device_ids(&m) {
                 let node = Stanza::new("chatstate")
@@ -87,10 +105,18 @@ pub(crate) fn chatstate(s: &Session, w: &mut World, c: &Stanza) {
         }
         return;
     }
-    let Some(peer) = w.resolve_owned(&to.to_user()) else { return };
-    let from = if to.is_lid() { me.lid_jid_user() } else { me.pn_jid_user() };
+    let Some(peer) = w.resolve_owned(&to.to_user()) else {
+        return;
+    };
+    let from = if to.is_lid() {
+        me.lid_jid_user()
+    } else {
+        me.pn_jid_user()
+    };
     for dev in w.device_ids(&peer) {
-        let node = Stanza::new("chatstate").attr("from", from.clone()).child(state.clone());
+        let node = Stanza::new("chatstate")
+            .attr("from", from.clone())
+            .child(state.clone());
         w.send_live(&peer, dev, node);
     }
 }

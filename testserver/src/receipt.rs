@@ -3,8 +3,8 @@
 
 use crate::jid::Jid;
 use crate::session::{Me, Session};
-use crate::state::{World, unix_now};
 use crate::stanza::Stanza;
+use crate::state::{World, unix_now};
 
 /// Handles a `<receipt>` from a logged-in client.
 pub(crate) fn handle(s: &Session, w: &mut World, r: &Stanza) {
@@ -32,9 +32,20 @@ fn relay(w: &mut World, me: &Me, to: &Jid, r: &Stanza) -> Result<(), u16> {
     let id = r.get_or_empty("id").to_owned();
     let ty = r.get("type");
     let lid_form = to.is_lid()
-        || r.get("participant").and_then(Jid::parse).is_some_and(|p| p.is_lid());
-    let me_dev = if lid_form { me.lid_device() } else { me.pn_device() };
-    let mut out = Stanza::new("receipt").attr("id", id.clone()).attr("t", r.get("t").map(str::to_owned).unwrap_or_else(|| unix_now().to_string()));
+        || r.get("participant")
+            .and_then(Jid::parse)
+            .is_some_and(|p| p.is_lid());
+    let me_dev = if lid_form {
+        me.lid_device()
+    } else {
+        me.pn_device()
+    };
+    let mut out = Stanza::new("receipt").attr("id", id.clone()).attr(
+        "t",
+        r.get("t")
+            .map(str::to_owned)
+            .unwrap_or_else(|| unix_now().to_string()),
+    );
     if let Some(t) = ty {
         out.set("type", t);
     }
@@ -47,14 +58,21 @@ fn relay(w: &mut World, me: &Me, to: &Jid, r: &Stanza) -> Result<(), u16> {
         if w.group_by_jid(to).is_none() {
             return Err(404);
         }
-        let Some(author) = r.get("participant").and_then(Jid::parse) else { return Err(400) };
-        let Some(owner) = w.resolve_owned(&author.to_user()) else { return Err(404) };
+        let Some(author) = r.get("participant").and_then(Jid::parse) else {
+            return Err(400);
+        };
+        let Some(owner) = w.resolve_owned(&author.to_user()) else {
+            return Err(404);
+        };
         out.set("from", to.to_string());
         out.set("participant", me_dev.to_string());
-        let dev = (author.device != 0 || r.get("participant").is_some_and(|p| p.contains(':'))).then_some(author.device);
+        let dev = (author.device != 0 || r.get("participant").is_some_and(|p| p.contains(':')))
+            .then_some(author.device);
         targets.push((owner, if ty == Some("retry") { dev } else { None }));
     } else {
-        let Some(owner) = w.resolve_owned(&to.to_user()) else { return Err(404) };
+        let Some(owner) = w.resolve_owned(&to.to_user()) else {
+            return Err(404);
+        };
         if ty == Some("read-self") || (ty == Some("sender")) {
             // Receipts about one's own devices' messages stay within the account.
             out.set("from", me_dev.to_string());

@@ -36,9 +36,17 @@ impl TestServer {
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let shared = Shared::new(config, keys, addr);
-        let task = tokio::spawn(crate::http::serve(listener, shared.clone(), shared.stop_signal()));
+        let task = tokio::spawn(crate::http::serve(
+            listener,
+            shared.clone(),
+            shared.stop_signal(),
+        ));
         log::info!(target: "TestServer", "listening on {addr}; root key {}", hex(&shared.keys.root_public));
-        Ok(TestServer { shared, addr, listener: Some(task) })
+        Ok(TestServer {
+            shared,
+            addr,
+            listener: Some(task),
+        })
     }
 
     /// The bound address.
@@ -73,7 +81,9 @@ impl TestServer {
 
     /// Fault injection.
     pub fn faults(&self) -> Faults {
-        Faults { shared: self.shared.clone() }
+        Faults {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Creates a group owned by `creator` (a phone number) with the given member phones;
@@ -97,8 +107,11 @@ impl TestServer {
             let _ = task.await;
         }
         let listener = bind_retry(self.addr).await?;
-        self.listener =
-            Some(tokio::spawn(crate::http::serve(listener, self.shared.clone(), self.shared.stop_signal())));
+        self.listener = Some(tokio::spawn(crate::http::serve(
+            listener,
+            self.shared.clone(),
+            self.shared.stop_signal(),
+        )));
         log::info!(target: "TestServer", "restarted on {}", self.addr);
         Ok(())
     }
@@ -132,7 +145,9 @@ async fn bind_retry(addr: SocketAddr) -> Result<TcpListener> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    Err(Error::Io(last.unwrap_or_else(|| std::io::Error::other("bind failed"))))
+    Err(Error::Io(
+        last.unwrap_or_else(|| std::io::Error::other("bind failed")),
+    ))
 }
 
 /// Lower-case hex.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::jid::{self, Jid};
-use crate::state::{ConnId, Outbound, Shared, World};
 use crate::stanza::Stanza;
+use crate::state::{ConnId, Outbound, Shared, World};
 
 /// The device a connection is logged in as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,11 @@ pub(crate) fn iq_error(req: &Stanza, code: u16, text: &str) -> Stanza {
         .attr("from", req.get("to").unwrap_or(jid::PN))
         .attr("id", req.get_or_empty("id"))
         .attr("type", "error")
-        .child(Stanza::new("error").attr("code", code.to_string()).attr("text", text))
+        .child(
+            Stanza::new("error")
+                .attr("code", code.to_string())
+                .attr("text", text),
+        )
 }
 
 impl Me {

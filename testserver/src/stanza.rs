@@ -32,7 +32,11 @@ pub(crate) struct Stanza {
 impl Stanza {
     /// A node with a tag and nothing else.
     pub fn new(tag: impl Into<String>) -> Self {
-        Stanza { tag: tag.into(), attrs: Vec::new(), content: Content::None }
+        Stanza {
+            tag: tag.into(),
+            attrs: Vec::new(),
+            content: Content::None,
+        }
     }
 
     /// Adds (or replaces) an attribute.
@@ -95,7 +99,10 @@ impl Stanza {
 
     /// The value of an attribute.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The value of an attribute, or `""`.
@@ -155,16 +162,14 @@ fn render(n: &Stanza, out: &mut String, depth: usize) {
     }
     match &n.content {
         Content::None => out.push_str("/>"),
-        Content::Bytes(b) => {
-            match std::str::from_utf8(b) {
-                Ok(t) if t.len() <= 64 && t.chars().all(|c| !c.is_control()) => {
-                    let _ = write!(out, ">{t}</{}>", n.tag);
-                }
-                _ => {
-                    let _ = write!(out, "><!-- {} bytes --></{}>", b.len(), n.tag);
-                }
+        Content::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(t) if t.len() <= 64 && t.chars().all(|c| !c.is_control()) => {
+                let _ = write!(out, ">{t}</{}>", n.tag);
             }
-        }
+            _ => {
+                let _ = write!(out, "><!-- {} bytes --></{}>", b.len(), n.tag);
+            }
+        },
         Content::Nodes(kids) => {
             out.push('>');
             for k in kids {
@@ -189,7 +194,10 @@ mod tests {
         assert_eq!(n.get("type"), Some("get"));
         assert!(n.first("ping").is_some());
         assert_eq!(n.first("ref").and_then(Stanza::text), Some("abc"));
-        assert_eq!(n.to_string(), "<iq id=\"1\" type=\"get\"><ping/><ref>abc</ref></iq>");
+        assert_eq!(
+            n.to_string(),
+            "<iq id=\"1\" type=\"get\"><ping/><ref>abc</ref></iq>"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use testserver::{Config, TestServer};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: wa-testserver [--port N] [--host ADDR] [--root-seed HEX32] [--account PHONE]...");
+    eprintln!(
+        "usage: wa-testserver [--port N] [--host ADDR] [--root-seed HEX32] [--account PHONE]..."
+    );
     ExitCode::from(2)
 }
 
@@ -68,7 +70,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let root: String = server.root_public_key().iter().map(|b| format!("{b:02x}")).collect();
+    let root: String = server
+        .root_public_key()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     println!("ws_url={}", server.ws_url());
     println!("http_url={}", server.http_url());
     println!("root_public_key={root}");

@@ -1,8 +1,8 @@
 //! The stanza dispatch table: tag -> handler.
 
 use crate::session::Session;
-use crate::state::World;
 use crate::stanza::Stanza;
+use crate::state::World;
 
 /// Handles one stanza from a client.
 pub(crate) fn dispatch(s: &Session, w: &mut World, node: &Stanza) {
@@ -17,7 +17,9 @@ pub(crate) fn dispatch(s: &Session, w: &mut World, node: &Stanza) {
         // Client telemetry and offline-batch requests need no answer.
         "ib" => {}
         "call" if s.me.is_some() => {
-            let ack = Stanza::new("ack").attr("class", "call").attr("id", node.get_or_empty("id"));
+            let ack = Stanza::new("ack")
+                .attr("class", "call")
+                .attr("id", node.get_or_empty("id"));
             s.reply(w, ack);
         }
         other => {
@@ -42,4 +44,3 @@ fn on_ack(s: &Session, w: &mut World, node: &Stanza) {
         log::trace!(target: "TestServer/Recv", "ack for unknown {class} {id}");
     }
 }
-

@@ -15,7 +15,12 @@ use crate::phone::{PhoneHandle, ReceivedMessage};
 use crate::state::Shared;
 
 /// Handles `/admin/<rest>`.
-pub(crate) async fn handle(shared: &Arc<Shared>, method: &Method, rest: &str, body: &Bytes) -> HttpResponse {
+pub(crate) async fn handle(
+    shared: &Arc<Shared>,
+    method: &Method,
+    rest: &str,
+    body: &Bytes,
+) -> HttpResponse {
     let body: Value = if body.is_empty() {
         Value::Null
     } else {
@@ -38,9 +43,10 @@ fn fail(status: StatusCode, msg: &str) -> HttpResponse {
 
 fn status_of(e: &Error) -> StatusCode {
     match e {
-        Error::UnknownAccount(_) | Error::UnknownQrRef(_) | Error::UnknownGroup(_) | Error::UnknownPairCode => {
-            StatusCode::NOT_FOUND
-        }
+        Error::UnknownAccount(_)
+        | Error::UnknownQrRef(_)
+        | Error::UnknownGroup(_)
+        | Error::UnknownPairCode => StatusCode::NOT_FOUND,
         Error::AccountExists(_) => StatusCode::CONFLICT,
         Error::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::BAD_REQUEST,
@@ -48,15 +54,24 @@ fn status_of(e: &Error) -> StatusCode {
 }
 
 fn s<'a>(body: &'a Value, key: &str) -> Result<&'a str, Error> {
-    body.get(key).and_then(Value::as_str).ok_or_else(|| Error::InvalidJid(format!("missing string field {key:?}")))
+    body.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::InvalidJid(format!("missing string field {key:?}")))
 }
 
 fn message_json(m: &ReceivedMessage) -> Value {
     json!({ "id": m.id, "chat": m.chat, "sender": m.sender, "text": m.text, "timestamp": m.timestamp })
 }
 
-async fn route(shared: &Arc<Shared>, method: &Method, parts: &[&str], body: &Value) -> Result<Value, Error> {
-    let faults = Faults { shared: shared.clone() };
+async fn route(
+    shared: &Arc<Shared>,
+    method: &Method,
+    parts: &[&str],
+    body: &Value,
+) -> Result<Value, Error> {
+    let faults = Faults {
+        shared: shared.clone(),
+    };
     match (method, parts) {
         (&Method::GET, ["info"]) => Ok(json!({
             "ws_url": format!("ws://{}/ws/chat", shared.addr),
@@ -89,12 +104,17 @@ async fn route(shared: &Arc<Shared>, method: &Method, parts: &[&str], body: &Val
         }
         (&Method::GET, ["phones", phone, "messages"]) => {
             let p = PhoneHandle::existing(shared.clone(), phone)?;
-            Ok(Value::Array(p.received_messages().iter().map(message_json).collect()))
+            Ok(Value::Array(
+                p.received_messages().iter().map(message_json).collect(),
+            ))
         }
         (&Method::GET, ["phones", phone, "companions"]) => {
             let p = PhoneHandle::existing(shared.clone(), phone)?;
             Ok(Value::Array(
-                p.companions().iter().map(|d| json!({ "jid": d.jid, "lid": d.lid, "device": d.device })).collect(),
+                p.companions()
+                    .iter()
+                    .map(|d| json!({ "jid": d.jid, "lid": d.lid, "device": d.device }))
+                    .collect(),
             ))
         }
         (&Method::POST, ["groups"]) => {
@@ -103,7 +123,12 @@ async fn route(shared: &Arc<Shared>, method: &Method, parts: &[&str], body: &Val
             let members: Vec<String> = body
                 .get("members")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut w = shared.world();
             if w.account(creator).is_none() {
@@ -118,7 +143,10 @@ async fn route(shared: &Arc<Shared>, method: &Method, parts: &[&str], body: &Val
             crate::server::restart_detached(shared.clone());
             Ok(json!({ "restarting": true }))
         }
-        _ => Err(Error::InvalidJid(format!("no admin route {method} /admin/{}", parts.join("/")))),
+        _ => Err(Error::InvalidJid(format!(
+            "no admin route {method} /admin/{}",
+            parts.join("/")
+        ))),
     }
 }
 
@@ -140,17 +168,27 @@ async fn phone_action(p: &PhoneHandle, action: &str, body: &Value) -> Result<Val
             let ids: Vec<String> = body
                 .get("ids")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let sender = body.get("sender").and_then(Value::as_str);
             p.mark_read(s(body, "chat")?, &ids, sender).await?;
             Ok(json!({ "ok": true }))
         }
         "wait-message" => {
-            let ms = body.get("timeout_ms").and_then(Value::as_u64).unwrap_or(10_000);
+            let ms = body
+                .get("timeout_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(10_000);
             let text = body.get("text").and_then(Value::as_str).map(str::to_owned);
             let m = p
-                .wait_for_message(Duration::from_millis(ms), |m| text.as_ref().is_none_or(|t| m.text.as_ref() == Some(t)))
+                .wait_for_message(Duration::from_millis(ms), |m| {
+                    text.as_ref().is_none_or(|t| m.text.as_ref() == Some(t))
+                })
                 .await?;
             Ok(message_json(&m))
         }
@@ -160,11 +198,16 @@ async fn phone_action(p: &PhoneHandle, action: &str, body: &Value) -> Result<Val
 
 fn fault(f: &Faults, kind: &str, body: &Value) -> Result<Value, Error> {
     let device = body.get("device").and_then(Value::as_str);
-    let need_device = || device.ok_or_else(|| Error::InvalidJid("missing string field \"device\"".into()));
+    let need_device =
+        || device.ok_or_else(|| Error::InvalidJid("missing string field \"device\"".into()));
     match kind {
         "drop-connection" => f.drop_connection(need_device()?)?,
         "stream-error" => {
-            let code = body.get("code").and_then(Value::as_u64).and_then(|c| u16::try_from(c).ok()).unwrap_or(503);
+            let code = body
+                .get("code")
+                .and_then(Value::as_u64)
+                .and_then(|c| u16::try_from(c).ok())
+                .unwrap_or(503);
             f.send_stream_error(need_device()?, code)?
         }
         "delay" => {
@@ -172,11 +215,18 @@ fn fault(f: &Faults, kind: &str, body: &Value) -> Result<Value, Error> {
             f.delay_frames(device, Duration::from_millis(ms))?
         }
         "drop-frames" => {
-            let n = body.get("count").and_then(Value::as_u64).and_then(|c| u32::try_from(c).ok()).unwrap_or(1);
+            let n = body
+                .get("count")
+                .and_then(Value::as_u64)
+                .and_then(|c| u32::try_from(c).ok())
+                .unwrap_or(1);
             f.drop_frames(need_device()?, n)?
         }
         "refuse-logins" => {
-            let reason = body.get("reason").and_then(Value::as_u64).and_then(|c| u16::try_from(c).ok());
+            let reason = body
+                .get("reason")
+                .and_then(Value::as_u64)
+                .and_then(|c| u16::try_from(c).ok());
             f.refuse_logins(body.get("phone").and_then(Value::as_str), reason)
         }
         "clear" => f.clear(),

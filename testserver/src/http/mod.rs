@@ -27,7 +27,11 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 /// Accepts connections until `stop` changes, serving each on its own task.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             accepted = listener.accept() => {

@@ -26,7 +26,9 @@ pub(super) fn upgrade(mut req: Request<Incoming>, shared: Arc<Shared>) -> HttpRe
         .get(header::UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).map(|k| derive_accept_key(k.as_bytes()))
+    let Some(key) = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(|k| derive_accept_key(k.as_bytes()))
     else {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
     };

@@ -3,11 +3,16 @@
 
 use crate::jid::{self, Jid};
 use crate::session::Session;
-use crate::state::World;
 use crate::stanza::Stanza;
+use crate::state::World;
 
 /// Props the server advertises (`<props><prop config_code config_value/>`).
-const PROPS: &[(&str, &str)] = &[("1", "1"), ("10518", "false"), ("9666", "false"), ("14303", "false")];
+const PROPS: &[(&str, &str)] = &[
+    ("1", "1"),
+    ("10518", "false"),
+    ("9666", "false"),
+    ("14303", "false"),
+];
 /// How long a media_conn token lives, in seconds.
 const MEDIA_CONN_TTL: u32 = 3600;
 
@@ -31,17 +36,28 @@ pub(crate) fn passive(s: &Session, w: &mut World, iq: &Stanza) {
 pub(crate) fn props(s: &Session, w: &mut World, iq: &Stanza) {
     let props: Vec<Stanza> = PROPS
         .iter()
-        .map(|(k, v)| Stanza::new("prop").attr("config_code", *k).attr("config_value", *v))
+        .map(|(k, v)| {
+            Stanza::new("prop")
+                .attr("config_code", *k)
+                .attr("config_value", *v)
+        })
         .collect();
-    let node = Stanza::new("props").attr("protocol", "1").attr("hash", "testserver-1").children(props);
+    let node = Stanza::new("props")
+        .attr("protocol", "1")
+        .attr("hash", "testserver-1")
+        .children(props);
     s.iq_result(w, iq, vec![node]);
 }
 
 /// `blocklist`: get the list or block/unblock an item.
 pub(crate) fn blocklist(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
     if iq.get("type") == Some("set") {
-        let Some(item) = iq.first("item") else { return s.iq_error(w, iq, 400, "bad-request") };
+        let Some(item) = iq.first("item") else {
+            return s.iq_error(w, iq, 400, "bad-request");
+        };
         let Some(target) = item.get("jid").and_then(Jid::parse) else {
             return s.iq_error(w, iq, 400, "bad-request");
         };
@@ -58,14 +74,21 @@ pub(crate) fn blocklist(s: &Session, w: &mut World, iq: &Stanza) {
     }
     let items: Vec<Stanza> = w
         .account(&me.phone)
-        .map(|a| a.blocklist.iter().map(|j| Stanza::new("item").attr("jid", j.as_str())).collect())
+        .map(|a| {
+            a.blocklist
+                .iter()
+                .map(|j| Stanza::new("item").attr("jid", j.as_str()))
+                .collect()
+        })
         .unwrap_or_default();
     s.iq_result(w, iq, vec![Stanza::new("list").children(items)]);
 }
 
 /// `privacy`: get or set privacy categories; a `<tokens>` set (privacy tokens) is accepted.
 pub(crate) fn privacy(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
     if iq.first("tokens").is_some() {
         return s.iq_result(w, iq, vec![]);
     }
@@ -90,7 +113,11 @@ pub(crate) fn privacy(s: &Session, w: &mut World, iq: &Stanza) {
         .map(|a| {
             a.privacy
                 .iter()
-                .map(|(k, v)| Stanza::new("category").attr("name", k.as_str()).attr("value", v.as_str()))
+                .map(|(k, v)| {
+                    Stanza::new("category")
+                        .attr("name", k.as_str())
+                        .attr("value", v.as_str())
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -99,7 +126,9 @@ pub(crate) fn privacy(s: &Session, w: &mut World, iq: &Stanza) {
 
 /// `w:profile:picture`: get a picture URL or set one's own picture.
 pub(crate) fn picture(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
     let target = iq.get("target").and_then(Jid::parse);
     if iq.get("type") == Some("set") {
         let Some(data) = iq.first("picture").and_then(Stanza::data) else {
@@ -120,20 +149,29 @@ pub(crate) fn picture(s: &Session, w: &mut World, iq: &Stanza) {
         return s.iq_result(w, iq, vec![Stanza::new("picture").attr("id", id)]);
     }
     let phone = target.as_ref().and_then(|t| w.resolve_owned(t));
-    let pic = phone.as_deref().and_then(|p| w.account(p)).and_then(|a| a.picture.clone());
+    let pic = phone
+        .as_deref()
+        .and_then(|p| w.account(p))
+        .and_then(|a| a.picture.clone());
     match (pic, target) {
         (Some((id, _)), Some(t)) => {
             let path = format!("/pp/{}/{id}", t.user);
             let url = format!("{}{path}", s.shared.http_base());
-            let ty = iq.first("picture").and_then(|p| p.get("type")).unwrap_or("preview").to_owned();
+            let ty = iq
+                .first("picture")
+                .and_then(|p| p.get("type"))
+                .unwrap_or("preview")
+                .to_owned();
             s.iq_result(
                 w,
                 iq,
-                vec![Stanza::new("picture")
-                    .attr("id", id)
-                    .attr("type", ty)
-                    .attr("url", url)
-                    .attr("direct_path", path)],
+                vec![
+                    Stanza::new("picture")
+                        .attr("id", id)
+                        .attr("type", ty)
+                        .attr("url", url)
+                        .attr("direct_path", path),
+                ],
             );
         }
         _ => s.iq_error(w, iq, 404, "item-not-found"),
@@ -142,8 +180,14 @@ pub(crate) fn picture(s: &Session, w: &mut World, iq: &Stanza) {
 
 /// `status`: set one's about text.
 pub(crate) fn status(s: &Session, w: &mut World, iq: &Stanza) {
-    let Some(me) = s.me.clone() else { return s.iq_error(w, iq, 401, "not-authorized") };
-    let text = iq.first("status").and_then(Stanza::text).unwrap_or("").to_owned();
+    let Some(me) = s.me.clone() else {
+        return s.iq_error(w, iq, 401, "not-authorized");
+    };
+    let text = iq
+        .first("status")
+        .and_then(Stanza::text)
+        .unwrap_or("")
+        .to_owned();
     if let Some(a) = w.account_mut(&me.phone) {
         a.status = text;
     }
@@ -159,7 +203,11 @@ pub(crate) fn media_conn(s: &Session, w: &mut World, iq: &Stanza) {
         .attr("ttl", MEDIA_CONN_TTL.to_string())
         .attr("auth_ttl", MEDIA_CONN_TTL.to_string())
         .attr("max_buckets", "12")
-        .child(Stanza::new("host").attr("hostname", host).attr("maxContentLengthBytes", "104857600"));
+        .child(
+            Stanza::new("host")
+                .attr("hostname", host)
+                .attr("maxContentLengthBytes", "104857600"),
+        );
     s.iq_result(w, iq, vec![node]);
 }
 

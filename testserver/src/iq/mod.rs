@@ -5,8 +5,8 @@ pub(crate) mod prekeys;
 pub(crate) mod usync;
 
 use crate::session::Session;
-use crate::state::World;
 use crate::stanza::Stanza;
+use crate::state::World;
 
 /// Handles an `<iq>` from a client.
 pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
@@ -38,9 +38,10 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
         "w:profile:picture" => misc::picture(s, w, iq),
         "status" => misc::status(s, w, iq),
         "w:m" => misc::media_conn(s, w, iq),
-        "w:stats" | "urn:xmpp:whatsapp:dirty" | "disappearing_mode" | "urn:xmpp:whatsapp:account" => {
-            misc::accept(s, w, iq)
-        }
+        "w:stats"
+        | "urn:xmpp:whatsapp:dirty"
+        | "disappearing_mode"
+        | "urn:xmpp:whatsapp:account" => misc::accept(s, w, iq),
         "md" => crate::pairing::handle_md(s, w, iq),
         "w:g2" => crate::groups::handle(s, w, iq),
         "w:sync:app:state" => crate::appstate::handle(s, w, iq),

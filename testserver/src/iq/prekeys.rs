@@ -2,8 +2,8 @@
 
 use crate::jid::{self, Jid};
 use crate::session::{Me, Session};
-use crate::state::{SignedPreKey, World};
 use crate::stanza::Stanza;
+use crate::state::{SignedPreKey, World};
 
 /// The key bundle type byte (Curve25519).
 pub(crate) const KEY_TYPE: u8 = 5;
@@ -30,7 +30,11 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
             .and_then(|a| a.devices.get(&me.device))
             .map(|d| d.prekeys.len())
             .unwrap_or(0);
-        return s.iq_result(w, iq, vec![Stanza::new("count").attr("value", n.to_string())]);
+        return s.iq_result(
+            w,
+            iq,
+            vec![Stanza::new("count").attr("value", n.to_string())],
+        );
     }
     if let Some(key) = iq.first("key") {
         return fetch(s, w, iq, key);
@@ -52,19 +56,31 @@ pub(crate) fn be_uint(bytes: &[u8]) -> Option<u32> {
 /// Writes `v` as `len` big-endian bytes.
 pub(crate) fn be_bytes(v: u32, len: usize) -> Vec<u8> {
     let full = v.to_be_bytes();
-    full.get(4usize.saturating_sub(len)..).map(<[u8]>::to_vec).unwrap_or_default()
+    full.get(4usize.saturating_sub(len)..)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }
 
 fn parse_skey(n: &Stanza) -> Option<SignedPreKey> {
     let id = be_uint(n.first("id")?.data()?)?;
     let public = n.first("value")?.data()?.to_vec();
     let signature = n.first("signature")?.data()?.to_vec();
-    (public.len() == 32 && signature.len() == 64).then_some(SignedPreKey { id, public, signature })
+    (public.len() == 32 && signature.len() == 64).then_some(SignedPreKey {
+        id,
+        public,
+        signature,
+    })
 }
 
 fn upload(s: &Session, w: &mut World, iq: &Stanza, me: &Me) {
-    let reg = iq.first("registration").and_then(Stanza::data).and_then(be_uint);
-    let identity = iq.first("identity").and_then(Stanza::data).map(<[u8]>::to_vec);
+    let reg = iq
+        .first("registration")
+        .and_then(Stanza::data)
+        .and_then(be_uint);
+    let identity = iq
+        .first("identity")
+        .and_then(Stanza::data)
+        .map(<[u8]>::to_vec);
     let skey = iq.first("skey").and_then(parse_skey);
     let mut keys = Vec::new();
     if let Some(list) = iq.first("list") {
@@ -103,7 +119,11 @@ fn upload(s: &Session, w: &mut World, iq: &Stanza, me: &Me) {
 }
 
 fn rotate(s: &Session, w: &mut World, iq: &Stanza, me: &Me) {
-    let Some(sk) = iq.first("rotate").and_then(|r| r.first("skey")).and_then(parse_skey) else {
+    let Some(sk) = iq
+        .first("rotate")
+        .and_then(|r| r.first("skey"))
+        .and_then(parse_skey)
+    else {
         return s.iq_error(w, iq, 400, "bad-request");
     };
     match w.device_mut(&me.phone, me.device) {
@@ -160,13 +180,19 @@ fn fetch(s: &Session, w: &mut World, iq: &Stanza, key: &Stanza) {
             Some(kids) => {
                 users.push(node.children(kids));
                 if let Some((p, d)) = target
-                    && w.account(&p).and_then(|a| a.devices.get(&d)).is_some_and(|x| x.prekeys.len() <= LOW_WATERMARK)
+                    && w.account(&p)
+                        .and_then(|a| a.devices.get(&d))
+                        .is_some_and(|x| x.prekeys.len() <= LOW_WATERMARK)
                 {
                     low.push((p, d));
                 }
             }
             None => users.push(
-                node.child(Stanza::new("error").attr("code", "404").attr("text", "item-not-found")),
+                node.child(
+                    Stanza::new("error")
+                        .attr("code", "404")
+                        .attr("text", "item-not-found"),
+                ),
             ),
         }
     }
@@ -178,7 +204,10 @@ fn fetch(s: &Session, w: &mut World, iq: &Stanza, key: &Stanza) {
 
 /// Tells a device its server pre-key count is low (`<notification type="encrypt"><count/>`).
 pub(crate) fn notify_low(w: &mut World, phone: &str, dev: u16) {
-    let count = w.account(phone).and_then(|a| a.devices.get(&dev)).map(|d| d.prekeys.len());
+    let count = w
+        .account(phone)
+        .and_then(|a| a.devices.get(&dev))
+        .map(|d| d.prekeys.len());
     let Some(count) = count else { return };
     let id = w.next_stanza_id();
     let n = Stanza::new("notification")
@@ -197,8 +226,11 @@ fn digest(s: &Session, w: &mut World, iq: &Stanza, me: &Me) {
     let Some(sk) = d.signed_prekey.as_ref() else {
         return s.iq_error(w, iq, 404, "item-not-found");
     };
-    let ids: Vec<Stanza> =
-        d.prekeys.keys().map(|id| Stanza::new("id").bytes(be_bytes(*id, 3))).collect();
+    let ids: Vec<Stanza> = d
+        .prekeys
+        .keys()
+        .map(|id| Stanza::new("id").bytes(be_bytes(*id, 3)))
+        .collect();
     let mut material = d.identity.clone();
     material.extend_from_slice(&sk.public);
     material.extend_from_slice(&sk.signature);

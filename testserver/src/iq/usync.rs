@@ -2,16 +2,18 @@
 
 use crate::jid::{self, Jid};
 use crate::session::Session;
-use crate::state::World;
 use crate::stanza::Stanza;
+use crate::state::World;
 
 /// Handles a `usync` IQ.
 pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
     let Some(usync) = iq.first("usync") else {
         return s.iq_error(w, iq, 400, "bad-request");
     };
-    let protocols: Vec<String> =
-        usync.first("query").map(|q| q.nodes().iter().map(|n| n.tag.clone()).collect()).unwrap_or_default();
+    let protocols: Vec<String> = usync
+        .first("query")
+        .map(|q| q.nodes().iter().map(|n| n.tag.clone()).collect())
+        .unwrap_or_default();
     let mut users = Vec::new();
     for u in usync.first("list").map(Stanza::nodes).unwrap_or(&[]) {
         if u.tag != "user" {
@@ -25,9 +27,20 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
             head.set(k, v);
         }
     }
-    let result = Stanza::new("result")
-        .children(protocols.iter().map(|p| Stanza::new(p.as_str())).collect::<Vec<_>>());
-    s.iq_result(w, iq, vec![head.child(result).child(Stanza::new("list").children(users))]);
+    let result = Stanza::new("result").children(
+        protocols
+            .iter()
+            .map(|p| Stanza::new(p.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    s.iq_result(
+        w,
+        iq,
+        vec![
+            head.child(result)
+                .child(Stanza::new("list").children(users)),
+        ],
+    );
 }
 
 /// Normalises a `+1 (555) 123` style phone to digits.
@@ -67,7 +80,9 @@ fn answer_user(w: &World, u: &Stanza, protocols: &[String]) -> Stanza {
                 );
             }
             "lid" => match account {
-                Some(a) if jid.is_pn() => out.push(Stanza::new("lid").attr("val", a.lid_jid().to_string())),
+                Some(a) if jid.is_pn() => {
+                    out.push(Stanza::new("lid").attr("val", a.lid_jid().to_string()))
+                }
                 _ => out.push(Stanza::new("lid")),
             },
             "contact" => {
@@ -79,20 +94,28 @@ fn answer_user(w: &World, u: &Stanza, protocols: &[String]) -> Stanza {
                 out.push(c);
             }
             "status" => match account {
-                Some(a) if !a.status.is_empty() => {
-                    out.push(Stanza::new("status").attr("t", "0").bytes(a.status.as_bytes().to_vec()))
-                }
+                Some(a) if !a.status.is_empty() => out.push(
+                    Stanza::new("status")
+                        .attr("t", "0")
+                        .bytes(a.status.as_bytes().to_vec()),
+                ),
                 _ => out.push(Stanza::new("status").attr("t", "0")),
             },
-            "disappearing_mode" => {
-                out.push(Stanza::new("disappearing_mode").attr("duration", "0").attr("t", "0"))
-            }
+            "disappearing_mode" => out.push(
+                Stanza::new("disappearing_mode")
+                    .attr("duration", "0")
+                    .attr("t", "0"),
+            ),
             // Other protocols (business, bot, username, picture) have nothing to say here.
             _ => {}
         }
     }
     if account.is_none() && !protocols.iter().any(|p| p == "contact") {
-        out.push(Stanza::new("error").attr("code", "404").attr("text", "item-not-found"));
+        out.push(
+            Stanza::new("error")
+                .attr("code", "404")
+                .attr("text", "item-not-found"),
+        );
     }
     out
 }

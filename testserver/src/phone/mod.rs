@@ -14,12 +14,12 @@ use crate::error::{Error, Result};
 use crate::jid::{self, Jid};
 use crate::pairing::PairedDevice;
 use crate::session::{Me, Session};
+use crate::stanza::Stanza;
 use crate::state::{Account, ConnId, Device, Outbound, Shared, SignedPreKey, World};
 use wacore_libsignal::{
-    IdentityKeyPair, PreKeyRecord, SignedPreKeyRecord, generate_identity_key_pair, generate_pre_keys,
-    generate_registration_id, generate_signed_pre_key,
+    IdentityKeyPair, PreKeyRecord, SignedPreKeyRecord, generate_identity_key_pair,
+    generate_pre_keys, generate_registration_id, generate_signed_pre_key,
 };
-use crate::stanza::Stanza;
 
 /// A message the phone received and decrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,19 +62,30 @@ impl PhoneKeys {
         let registration_id = generate_registration_id(&mut rng);
         let signed_prekey = generate_signed_pre_key(&identity, 1, &mut rng);
         let prekeys = generate_pre_keys(1, PHONE_PREKEYS, &mut rng);
-        PhoneKeys { identity, registration_id, signed_prekey, prekeys }
+        PhoneKeys {
+            identity,
+            registration_id,
+            signed_prekey,
+            prekeys,
+        }
     }
 
     /// The device record the server keeps for device 0.
     fn device(&self) -> Device {
-        let mut d = Device::new(0, Vec::new(), self.identity.public_key().public_key_bytes().to_vec(), self.registration_id);
+        let mut d = Device::new(
+            0,
+            Vec::new(),
+            self.identity.public_key().public_key_bytes().to_vec(),
+            self.registration_id,
+        );
         d.signed_prekey = Some(SignedPreKey {
             id: self.signed_prekey.id(),
             public: self.signed_prekey.public_key().public_key_bytes().to_vec(),
             signature: self.signed_prekey.signature().to_vec(),
         });
         for k in &self.prekeys {
-            d.prekeys.insert(k.id(), k.public_key().public_key_bytes().to_vec());
+            d.prekeys
+                .insert(k.id(), k.public_key().public_key_bytes().to_vec());
         }
         d
     }
@@ -150,14 +161,22 @@ impl PhoneHandle {
             w.phones.insert(phone.to_owned(), core.clone());
             core
         };
-        let handle = PhoneHandle { shared: shared.clone(), core };
+        let handle = PhoneHandle {
+            shared: shared.clone(),
+            core,
+        };
         tokio::spawn(run(handle.clone(), rx));
         Ok(handle)
     }
 
     /// The phone of an existing account.
     pub(crate) fn existing(shared: Arc<Shared>, phone: &str) -> Result<PhoneHandle> {
-        let core = shared.world().phones.get(phone).cloned().ok_or_else(|| Error::UnknownAccount(phone.to_owned()))?;
+        let core = shared
+            .world()
+            .phones
+            .get(phone)
+            .cloned()
+            .ok_or_else(|| Error::UnknownAccount(phone.to_owned()))?;
         Ok(PhoneHandle { shared, core })
     }
 
@@ -174,7 +193,9 @@ impl PhoneHandle {
     /// The account's LID user JID (`lid@lid`).
     pub fn lid_jid(&self) -> String {
         let w = self.shared.world();
-        w.account(&self.core.phone).map(|a| a.lid_jid().to_string()).unwrap_or_default()
+        w.account(&self.core.phone)
+            .map(|a| a.lid_jid().to_string())
+            .unwrap_or_default()
     }
 
     /// Sets the push name other users see.
@@ -187,7 +208,9 @@ impl PhoneHandle {
     /// The companion devices paired to this account.
     pub fn companions(&self) -> Vec<PairedDevice> {
         let w = self.shared.world();
-        let Some(a) = w.account(&self.core.phone) else { return Vec::new() };
+        let Some(a) = w.account(&self.core.phone) else {
+            return Vec::new();
+        };
         a.devices
             .keys()
             .filter(|d| **d != 0)
@@ -201,7 +224,11 @@ impl PhoneHandle {
 
     /// Every message the phone has decrypted so far.
     pub fn received_messages(&self) -> Vec<ReceivedMessage> {
-        self.core.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.core
+            .inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Waits until a received message matches `pred` (checking those already received first).
@@ -239,11 +266,17 @@ impl PhoneHandle {
     /// A session for stanzas the phone sends (it behaves like a logged-in device 0).
     pub(crate) fn session(&self) -> Result<Session> {
         let w = self.shared.world();
-        let acc = w.account(&self.core.phone).ok_or_else(|| Error::UnknownAccount(self.core.phone.clone()))?;
+        let acc = w
+            .account(&self.core.phone)
+            .ok_or_else(|| Error::UnknownAccount(self.core.phone.clone()))?;
         Ok(Session {
             conn: self.core.conn,
             shared: self.shared.clone(),
-            me: Some(Me { phone: acc.phone.clone(), lid: acc.lid.clone(), device: 0 }),
+            me: Some(Me {
+                phone: acc.phone.clone(),
+                lid: acc.lid.clone(),
+                device: 0,
+            }),
         })
     }
 
@@ -325,7 +358,13 @@ impl PhoneHandle {
     }
 
     /// Encrypts and uploads media, then sends it to a user or group JID; returns the message id.
-    pub async fn send_media(&self, to: &str, kind: MediaKind, data: &[u8], caption: Option<&str>) -> Result<String> {
+    pub async fn send_media(
+        &self,
+        to: &str,
+        kind: MediaKind,
+        data: &[u8],
+        caption: Option<&str>,
+    ) -> Result<String> {
         send::send_media(self, to, kind, data, caption).await
     }
 

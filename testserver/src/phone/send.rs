@@ -8,7 +8,9 @@ use crate::stanza::Stanza;
 /// Sends a text message.
 pub(super) async fn send_text(phone: &PhoneHandle, to: &str, text: &str) -> Result<String> {
     let _ = (phone, text);
-    Err(Error::Crypto(format!("sending to {to} needs Signal sessions (not wired yet)")))
+    Err(Error::Crypto(format!(
+        "sending to {to} needs Signal sessions (not wired yet)"
+    )))
 }
 
 /// Sends media.
@@ -20,12 +22,21 @@ pub(super) async fn send_media(
     caption: Option<&str>,
 ) -> Result<String> {
     let _ = (phone, kind, data, caption);
-    Err(Error::Crypto(format!("sending to {to} needs Signal sessions (not wired yet)")))
+    Err(Error::Crypto(format!(
+        "sending to {to} needs Signal sessions (not wired yet)"
+    )))
 }
 
 /// Sends a read receipt.
-pub(super) fn mark_read(phone: &PhoneHandle, chat: &str, ids: &[String], sender: Option<&str>) -> Result<()> {
-    let Some((first, rest)) = ids.split_first() else { return Ok(()) };
+pub(super) fn mark_read(
+    phone: &PhoneHandle,
+    chat: &str,
+    ids: &[String],
+    sender: Option<&str>,
+) -> Result<()> {
+    let Some((first, rest)) = ids.split_first() else {
+        return Ok(());
+    };
     let chat_jid = Jid::parse(chat).ok_or_else(|| Error::InvalidJid(chat.to_owned()))?;
     let mut r = Stanza::new("receipt")
         .attr("id", first.clone())
@@ -36,7 +47,13 @@ pub(super) fn mark_read(phone: &PhoneHandle, chat: &str, ids: &[String], sender:
         r.set("participant", p);
     }
     if !rest.is_empty() {
-        r.push(Stanza::new("list").children(rest.iter().map(|id| Stanza::new("item").attr("id", id.clone())).collect::<Vec<_>>()));
+        r.push(
+            Stanza::new("list").children(
+                rest.iter()
+                    .map(|id| Stanza::new("item").attr("id", id.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+        );
     }
     let session = phone.session()?;
     let mut w = phone.shared().world();

@@ -29,7 +29,9 @@ pub(crate) enum Outbound {
     Stanza(Stanza),
     /// Send `<stream:error code=...>` and close.
     StreamError(u16),
-    /// Close the socket without a word.
+    /// Send this stanza (a `<stream:error>` or `<failure>`), then close gracefully.
+    Fatal(Stanza),
+    /// Close the socket without a word (no WebSocket close frame).
     Drop,
 }
 
@@ -96,7 +98,9 @@ impl World {
 
     /// Sends something to a live connection; false when it is gone.
     pub fn send_conn(&self, conn: ConnId, out: Outbound) -> bool {
-        self.conns.get(&conn).is_some_and(|c| c.tx.send(out).is_ok())
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.tx.send(out).is_ok())
     }
 
     /// A fresh unique id for server-originated stanzas.
@@ -139,14 +143,19 @@ impl World {
 
     /// A device, mutably.
     pub fn device_mut(&mut self, phone: &str, dev: u16) -> Option<&mut Device> {
-        self.accounts.get_mut(phone).and_then(|a| a.devices.get_mut(&dev))
+        self.accounts
+            .get_mut(phone)
+            .and_then(|a| a.devices.get_mut(&dev))
     }
 
     /// Adds a stanza to a device's queue and sends it now when the device is online.
     pub fn deliver(&mut self, phone: &str, dev: u16, class: &str, id: &str, stanza: Stanza) {
         self.next_seq += 1;
         let seq = self.next_seq;
-        let Some(device) = self.accounts.get_mut(phone).and_then(|a| a.devices.get_mut(&dev))
+        let Some(device) = self
+            .accounts
+            .get_mut(phone)
+            .and_then(|a| a.devices.get_mut(&dev))
         else {
             return;
         };
@@ -164,7 +173,11 @@ impl World {
 
     /// Sends a stanza to a device only if it is online (presence, chatstate: never queued).
     pub fn send_live(&self, phone: &str, dev: u16, stanza: Stanza) {
-        let conn = self.accounts.get(phone).and_then(|a| a.devices.get(&dev)).and_then(|d| d.conn);
+        let conn = self
+            .accounts
+            .get(phone)
+            .and_then(|a| a.devices.get(&dev))
+            .and_then(|d| d.conn);
         if let Some(c) = conn {
             self.send_conn(c, Outbound::Stanza(stanza));
         }
@@ -172,8 +185,14 @@ impl World {
 
     /// Removes the first queued stanza matching an ack; true when one matched.
     pub fn ack(&mut self, phone: &str, dev: u16, class: &str, id: &str) -> bool {
-        let Some(d) = self.device_mut(phone, dev) else { return false };
-        match d.queue.iter().position(|q| q.id == id && (class.is_empty() || q.class == class)) {
+        let Some(d) = self.device_mut(phone, dev) else {
+            return false;
+        };
+        match d
+            .queue
+            .iter()
+            .position(|q| q.id == id && (class.is_empty() || q.class == class))
+        {
             Some(pos) => {
                 d.queue.remove(pos);
                 true
@@ -197,7 +216,10 @@ impl World {
 
     /// Every device number of an account (primary first).
     pub fn device_ids(&self, phone: &str) -> Vec<u16> {
-        self.accounts.get(phone).map(|a| a.devices.keys().copied().collect()).unwrap_or_default()
+        self.accounts
+            .get(phone)
+            .map(|a| a.devices.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// A group by its JID.
@@ -245,7 +267,10 @@ impl Shared {
 
     /// `host:port` written into `media_conn`.
     pub fn media_host(&self) -> String {
-        self.config.media_host.clone().unwrap_or_else(|| self.addr.to_string())
+        self.config
+            .media_host
+            .clone()
+            .unwrap_or_else(|| self.addr.to_string())
     }
 
     /// A receiver that fires when the whole server shuts down (phones stop then).
@@ -265,7 +290,10 @@ impl Shared {
 
     /// A receiver that fires when the current server generation stops.
     pub fn stop_signal(&self) -> watch::Receiver<bool> {
-        self.stop.lock().unwrap_or_else(|e| e.into_inner()).subscribe()
+        self.stop
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .subscribe()
     }
 
     /// Stops the current generation (listener and network connections) and starts a new one.
@@ -279,5 +307,8 @@ impl Shared {
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
 }
