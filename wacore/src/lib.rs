@@ -10,3 +10,4 @@ pub mod pair_code;
 pub mod request;
 pub mod stanza;
 pub mod types;
+pub mod store;

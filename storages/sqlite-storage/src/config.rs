@@ -1,0 +1,82 @@
+//! Tuning knobs of [`SqliteStore`](crate::SqliteStore).
+
+use std::time::Duration;
+
+/// How hard SQLite works to make each commit durable (`PRAGMA synchronous`, in WAL mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Synchronous {
+    /// `NORMAL`: a commit survives the process being killed at any point (it is in the WAL,
+    /// handed to the OS) and the file is never corrupted; an OS crash or power loss may roll
+    /// back the last few commits. The device record is still written with `FULL`.
+    #[default]
+    Normal,
+    /// `FULL`: every commit is fsynced; it also survives power loss. Slower writes.
+    Full,
+}
+
+impl Synchronous {
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Options for opening a [`SqliteStore`](crate::SqliteStore). Start from `default()`.
+///
+/// Stores opened on the same file in one process share one connection pool; the options of
+/// the first one opened apply.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SqliteConfig {
+    /// Commit durability. Default [`Synchronous::Normal`].
+    pub synchronous: Synchronous,
+    /// How long one statement waits inside SQLite for another process's lock. Default 5 s.
+    pub busy_timeout: Duration,
+    /// How many times an operation that still finds the database busy is retried, with
+    /// exponential backoff (2 ms doubling to 500 ms). Default 8.
+    pub busy_attempts: u32,
+    /// How many read connections the pool opens at most. Default: the number of CPUs, between
+    /// 2 and 8. Writes go through one dedicated connection.
+    pub max_readers: usize,
+}
+
+impl Default for SqliteConfig {
+    fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            busy_attempts: 8,
+            max_readers: cpus.clamp(2, 8),
+        }
+    }
+}
+
+impl SqliteConfig {
+    /// Sets [`SqliteConfig::synchronous`].
+    pub fn with_synchronous(mut self, synchronous: Synchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// Sets [`SqliteConfig::busy_timeout`].
+    pub fn with_busy_timeout(mut self, busy_timeout: Duration) -> Self {
+        self.busy_timeout = busy_timeout;
+        self
+    }
+
+    /// Sets [`SqliteConfig::busy_attempts`] (at least 1).
+    pub fn with_busy_attempts(mut self, attempts: u32) -> Self {
+        self.busy_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets [`SqliteConfig::max_readers`] (at least 1).
+    pub fn with_max_readers(mut self, max_readers: usize) -> Self {
+        self.max_readers = max_readers.max(1);
+        self
+    }
+}

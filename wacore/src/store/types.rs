@@ -1,0 +1,90 @@
+//! Plain data records the store traits read and write. The app-state ones (`HashState`,
+//! `AppStateMutationMAC`) come from `wacore_appstate`.
+
+use std::fmt;
+
+/// An app-state sync key, as shared by the primary device in an `AppStateSyncKeyShare`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AppStateSyncKey {
+    /// The 32-byte key material the app-state mutation keys are derived from.
+    pub key_data: Vec<u8>,
+    /// The serialized `AppStateSyncKeyFingerprint`.
+    pub fingerprint: Vec<u8>,
+    /// When the key was created (unix milliseconds, as the primary sends it).
+    pub timestamp: i64,
+}
+
+impl fmt::Debug for AppStateSyncKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppStateSyncKey")
+            .field(
+                "key_data",
+                &format_args!("<{} bytes redacted>", self.key_data.len()),
+            )
+            .field("fingerprint_len", &self.fingerprint.len())
+            .field("timestamp", &self.timestamp)
+            .finish()
+    }
+}
+
+/// One LID <-> phone-number mapping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LidPnMappingEntry {
+    /// The LID user part.
+    pub lid: String,
+    /// The phone-number user part.
+    pub phone_number: String,
+    /// When the mapping was first learned (unix seconds).
+    pub created_at: i64,
+    /// When the mapping was last confirmed (unix seconds). The most recent mapping wins the
+    /// phone-number lookup.
+    pub updated_at: i64,
+    /// Where the mapping was learned ("usync", "peer_pn_message", "pairing", ...).
+    pub learning_source: String,
+}
+
+/// A trusted-contact privacy token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TcTokenEntry {
+    /// The raw token bytes.
+    pub token: Vec<u8>,
+    /// When the token was received (unix seconds).
+    pub token_timestamp: i64,
+    /// When we last sent our own token to this contact (unix seconds), if ever.
+    pub sender_timestamp: Option<i64>,
+}
+
+impl fmt::Debug for TcTokenEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcTokenEntry")
+            .field(
+                "token",
+                &format_args!("<{} bytes redacted>", self.token.len()),
+            )
+            .field("token_timestamp", &self.token_timestamp)
+            .field("sender_timestamp", &self.sender_timestamp)
+            .finish()
+    }
+}
+
+/// The known device list of one user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceListRecord {
+    /// The user part of the JID.
+    pub user: String,
+    /// The user's known devices.
+    pub devices: Vec<DeviceInfo>,
+    /// When the list was last updated (unix seconds).
+    pub timestamp: i64,
+    /// The participant hash from the usync response, if any.
+    pub phash: Option<String>,
+}
+
+/// One device of a [`DeviceListRecord`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DeviceInfo {
+    /// The device number: 0 is the primary phone, 1 and up are companions.
+    pub device_id: u32,
+    /// The ADV key index, if known.
+    pub key_index: Option<u32>,
+}
