@@ -244,7 +244,15 @@ impl Bot {
                 }
             });
         }
+        let pm = self.client.persistence_manager();
+        let saver = Arc::clone(&pm).run_background_saver(Duration::from_secs(1));
         let client = Arc::clone(&self.client);
-        Ok(tokio::spawn(async move { client.run().await }))
+        Ok(tokio::spawn(async move {
+            client.run().await;
+            saver.abort();
+            if let Err(e) = pm.flush().await {
+                log::error!(target: "Bot", "failed to save the device on shutdown: {e}");
+            }
+        }))
     }
 }

@@ -283,7 +283,13 @@ impl Client {
         let mut plaintext = Vec::with_capacity(256);
         wacore_binary::marshal_to_vec(&node, &mut plaintext)?;
         conn.socket.send_plaintext(&plaintext).await?;
-        self.last_data_sent_ms.store(now_ms(), Ordering::Release);
+        // Arm the dead-socket timer at the first send after the last receive only
+        // (later sends must not push it back).
+        let sent = self.last_data_sent_ms.load(Ordering::Acquire);
+        let recv = self.last_data_received_ms.load(Ordering::Acquire);
+        if sent == 0 || recv >= sent {
+            self.last_data_sent_ms.store(now_ms(), Ordering::Release);
+        }
         Ok(())
     }
 

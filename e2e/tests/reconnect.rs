@@ -1,0 +1,157 @@
+//! Reconnect policy driven by the test server's faults: drops, stream errors, silence.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::*;
+use wacore::types::events::Event;
+
+/// A paired, connected bot on a fresh server; returns (server, bot, device jid, tempdir).
+async fn connected(phone: &str) -> (testserver::TestServer, TestBot, String, tempfile::TempDir) {
+    let server = server().await;
+    server.create_account(phone).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = start_bot(&server, &db(&dir, "r.db"), |b| b).await;
+    let jid = pair_by_qr(&server, phone, &mut bot).await;
+    (server, bot, jid, dir)
+}
+
+async fn disconnected(bot: &mut TestBot) -> Instant {
+    wait_for(
+        &mut bot.events,
+        Duration::from_secs(10),
+        "Disconnected",
+        |e| matches!(e, Event::Disconnected(_)).then_some(()),
+    )
+    .await;
+    Instant::now()
+}
+
+async fn stops(bot: TestBot) {
+    tokio::time::timeout(Duration::from_secs(10), bot.handle)
+        .await
+        .expect("run loop stops by itself")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connection_reconnects_with_backoff() {
+    let (server, mut bot, jid, _dir) = connected("15550010001").await;
+    server.faults().drop_connection(&jid).unwrap();
+    let t0 = disconnected(&mut bot).await;
+    wait_connected(&mut bot).await;
+    let waited = t0.elapsed();
+    // First failure: fib(1) * 200 ms, minus 10 % jitter.
+    assert!(
+        waited >= Duration::from_millis(180),
+        "reconnected too early: {waited:?}"
+    );
+    assert!(bot.client.is_logged_in());
+    bot.client.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_error_515_reconnects_at_once() {
+    let (server, mut bot, jid, _dir) = connected("15550010002").await;
+    // Make the normal backoff long so "immediately" is unambiguous.
+    bot.client
+        .auto_reconnect_errors
+        .store(8, std::sync::atomic::Ordering::Release);
+    server.faults().send_stream_error(&jid, 515).unwrap();
+    let t0 = disconnected(&mut bot).await;
+    wait_connected(&mut bot).await;
+    assert!(
+        t0.elapsed() < Duration::from_millis(1500),
+        "515 must not back off: {:?}",
+        t0.elapsed()
+    );
+    bot.client.disconnect().await;
+}
+
+async fn fatal_stream_error(phone: &str, code: u16) -> Vec<Event> {
+    let (server, mut bot, jid, _dir) = connected(phone).await;
+    server.faults().send_stream_error(&jid, code).unwrap();
+    let (_, seen) = wait_for(
+        &mut bot.events,
+        Duration::from_secs(10),
+        "Disconnected",
+        |e| matches!(e, Event::Disconnected(_)).then_some(()),
+    )
+    .await;
+    let events = seen;
+    let client = bot.client.clone();
+    stops(bot).await;
+    assert!(!client.is_connected());
+    assert!(
+        !client
+            .enable_auto_reconnect
+            .load(std::sync::atomic::Ordering::Acquire)
+    );
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_error_401_logs_out_and_stops() {
+    let seen = fatal_stream_error("15550010003", 401).await;
+    assert!(
+        seen.iter().any(|e| matches!(e, Event::LoggedOut(_))),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_error_516_logs_out_and_stops() {
+    let seen = fatal_stream_error("15550010004", 516).await;
+    assert!(
+        seen.iter().any(|e| matches!(e, Event::LoggedOut(_))),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_error_409_is_replaced_and_stops() {
+    let seen = fatal_stream_error("15550010005", 409).await;
+    assert!(
+        seen.iter().any(|e| matches!(e, Event::StreamReplaced(_))),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_error_429_backs_off_longer() {
+    let (server, mut bot, jid, _dir) = connected("15550010006").await;
+    server.faults().send_stream_error(&jid, 429).unwrap();
+    let t0 = disconnected(&mut bot).await;
+    wait_connected(&mut bot).await;
+    // 5 extra steps: fib(6) = 8 units of 200 ms = 1.6 s, minus 10 % jitter.
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "429 must back off longer: {waited:?}"
+    );
+    bot.client.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalive_detects_a_silent_server() {
+    let (server, mut bot, jid, _dir) = connected("15550010007").await;
+    // The server keeps the socket open but stops sending anything.
+    server.faults().drop_frames(&jid, 1_000_000).unwrap();
+    let t0 = Instant::now();
+    disconnected(&mut bot).await;
+    assert!(
+        t0.elapsed() < Duration::from_secs(8),
+        "dead socket not detected in time"
+    );
+    server.faults().clear();
+    wait_connected(&mut bot).await;
+    bot.client.disconnect().await;
+}
