@@ -313,7 +313,8 @@ fn read_full<R: Read>(source: &mut R, mut buf: &mut [u8]) -> io::Result<()> {
 
 /// Verifies the whole upload in `source`, then decrypts it into `sink`: two passes, constant
 /// memory, no plaintext written unless the MAC, both hashes and the length check out.
-/// Returns the number of plaintext bytes written.
+/// The upload must fill `source` from offset 0 to its end (e.g. a temporary file the HTTP
+/// body was saved to). Returns the number of plaintext bytes written.
 pub fn decrypt_stream<R: Read + Seek, W: Write>(
     mut source: R,
     sink: W,
