@@ -19,7 +19,8 @@ pub const RECONNECT_BACKOFF_STEP: u32 = 4;
 /// The `n`-th Fibonacci number with F(1) = F(2) = 1 (F(0) = 0), saturating.
 pub fn fibonacci(n: u32) -> u64 {
     let (mut a, mut b) = (0u64, 1u64);
-    for _ in 0..n {
+    // F(94) no longer fits in u64: past that the value stays saturated.
+    for _ in 0..n.min(100) {
         let next = a.saturating_add(b);
         a = b;
         b = next;
@@ -70,6 +71,9 @@ mod tests {
         assert_eq!(base_delay(16, S, MAX_BACKOFF), MAX_BACKOFF);
         assert_eq!(base_delay(200, S, MAX_BACKOFF), MAX_BACKOFF);
         assert_eq!(base_delay(u32::MAX, S, MAX_BACKOFF), MAX_BACKOFF);
+        assert_eq!(fibonacci(93), 12_200_160_415_121_876_738);
+        assert_eq!(fibonacci(94), u64::MAX);
+        assert_eq!(fibonacci(u32::MAX), u64::MAX);
     }
 
     #[test]
