@@ -91,7 +91,11 @@ pub(crate) async fn handle_failure(client: &Arc<Client>, node: Node) {
 pub(crate) async fn handle_stream_error(client: &Arc<Client>, node: Node) {
     client.is_logged_in.store(false, Ordering::Release);
     let kind = parse_stream_error(&node);
-    log::warn!(target: "Client", "stream error: {kind:?}");
+    if kind == StreamErrorKind::RestartRequired {
+        log::info!(target: "Client", "stream error 515: restart requested");
+    } else {
+        log::warn!(target: "Client", "stream error: {kind:?}");
+    }
     match kind {
         StreamErrorKind::Unauthorized => {
             client.enable_auto_reconnect.store(false, Ordering::Release);
