@@ -5,6 +5,7 @@
 //! A build script may stop the build on bad input, so it panics with a message instead of
 //! returning errors.
 #![allow(
+    dead_code, // token_hash.rs also holds lookup-side helpers
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 include!("src/token_hash.rs");
 
 /// log2 of the number of displacement buckets.
-const BUCKET_BITS: u32 = 8;
+const BUCKET_BITS: u32 = 9;
 /// Slots in the hash table (a power of two).
 const SLOTS: usize = 2048;
 
@@ -121,58 +122,65 @@ fn main() {
     writeln!(out, "const PHF_SEED: u64 = {seed};").unwrap();
     writeln!(out, "/// log2 of the bucket count.").unwrap();
     writeln!(out, "const PHF_BUCKET_BITS: u32 = {BUCKET_BITS};").unwrap();
-    writeln!(out, "/// Per-bucket displacements `(d1 << 16) | d2`.").unwrap();
-    writeln!(out, "static PHF_DISP: [u32; {}] = {disp:?};", disp.len()).unwrap();
-    writeln!(out, "/// Slot -> token code + 1 (0 = empty).").unwrap();
-    writeln!(out, "static PHF_SLOTS: [u16; {SLOTS}] = {slots:?};").unwrap();
+    writeln!(out, "/// Per-bucket displacements.").unwrap();
+    writeln!(out, "static PHF_DISP: [u16; {}] = {disp:?};", disp.len()).unwrap();
+    // Per slot: `code | len << 16` (0 = empty) and the key word of the token.
+    let mut meta = vec![0u32; SLOTS];
+    let mut key_words = vec![0u64; SLOTS];
+    for (slot, code1) in slots.iter().enumerate() {
+        if *code1 == 0 {
+            continue;
+        }
+        let code = code1 - 1;
+        let (token, _) = keys.iter().find(|(_, c)| *c == code).unwrap();
+        meta[slot] = u32::from(code) | ((token.len() as u32) << 16);
+        key_words[slot] = token_key_word(token.as_bytes());
+    }
+    writeln!(out, "/// Slot -> `token code | length << 16` (0 = empty).").unwrap();
+    writeln!(out, "static PHF_META: [u32; {SLOTS}] = {meta:?};").unwrap();
+    writeln!(out, "/// Slot -> key word of the token there.").unwrap();
+    writeln!(out, "static PHF_KEYS: [u64; {SLOTS}] = {key_words:?};").unwrap();
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out_dir.join("token_tables.rs"), out).expect("write token_tables.rs");
 }
 
-/// Hash-and-displace: sort buckets by size, give each the first (d1, d2) that puts all its keys
-/// in free, distinct slots. Returns None when a bucket has two keys with identical hash parts
+/// Hash-and-displace: sort buckets by size, give each the first displacement `d` that puts all
+/// its keys in free, distinct slots `(f ^ d) & mask`. Returns None when no `d` fits a bucket
 /// (then another seed is tried).
-fn build_phf(keys: &[(&str, u16)], seed: u64) -> Option<(u64, Vec<u32>, Vec<u16>)> {
+fn build_phf(keys: &[(&str, u16)], seed: u64) -> Option<(u64, Vec<u16>, Vec<u16>)> {
     let buckets_n = 1usize << BUCKET_BITS;
-    let mut buckets: Vec<Vec<(u32, u32, u16)>> = vec![Vec::new(); buckets_n];
+    let mut buckets: Vec<Vec<(u32, u16)>> = vec![Vec::new(); buckets_n];
     for (t, code) in keys {
-        let (b, f1, f2) = token_hash_parts(token_hash(t.as_bytes(), seed), BUCKET_BITS);
-        buckets[b].push((f1, f2, *code));
+        let (b, f) = token_hash_parts(token_hash(t.as_bytes(), seed), BUCKET_BITS);
+        buckets[b].push((f, *code));
     }
     let mut order: Vec<usize> = (0..buckets_n).collect();
     order.sort_by_key(|&b| std::cmp::Reverse(buckets[b].len()));
     let mut slots = vec![0u16; SLOTS];
-    let mut disp = vec![0u32; buckets_n];
+    let mut disp = vec![0u16; buckets_n];
     let mask = (SLOTS - 1) as u32;
     for b in order {
         let items = &buckets[b];
         if items.is_empty() {
             continue;
         }
-        let mut placed = false;
-        'search: for d1 in 0..SLOTS as u32 {
-            'd2: for d2 in 0..SLOTS as u32 {
-                let mut idxs: Vec<usize> = Vec::with_capacity(items.len());
-                for (f1, f2, _) in items {
-                    let idx =
-                        (f1.wrapping_add(d1.wrapping_mul(*f2)).wrapping_add(d2) & mask) as usize;
-                    if slots[idx] != 0 || idxs.contains(&idx) {
-                        continue 'd2;
-                    }
-                    idxs.push(idx);
+        let found = (0..SLOTS as u32).find_map(|d| {
+            let mut idxs: Vec<usize> = Vec::with_capacity(items.len());
+            for (f, _) in items {
+                let idx = ((f ^ d) & mask) as usize;
+                if slots[idx] != 0 || idxs.contains(&idx) {
+                    return None;
                 }
-                for (idx, (_, _, code)) in idxs.iter().zip(items) {
-                    slots[*idx] = code + 1;
-                }
-                disp[b] = (d1 << 16) | d2;
-                placed = true;
-                break 'search;
+                idxs.push(idx);
             }
+            Some((d, idxs))
+        });
+        let (d, idxs) = found?;
+        for (idx, (_, code)) in idxs.iter().zip(items) {
+            slots[*idx] = code + 1;
         }
-        if !placed {
-            return None;
-        }
+        disp[b] = d as u16;
     }
     Some((seed, disp, slots))
 }

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{BinaryError, Result};
+use crate::error::BinaryError;
 use crate::jid::{
     DEFAULT_USER_SERVER, HIDDEN_USER_SERVER, HOSTED_LID_SERVER, HOSTED_SERVER, INTEROP_SERVER,
     JidRef, MESSENGER_SERVER,
@@ -14,6 +14,103 @@ use crate::jid::{
 use crate::marshal::MAX_DEPTH;
 use crate::node::{AttrsRef, NodeContentRef, NodeRef, ValueRef};
 use crate::token;
+
+/// Decoding errors as the hot path carries them: small and `Copy` (the public
+/// [`BinaryError`] holds strings for other variants), converted once at the API boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecodeError {
+    Eof {
+        offset: u32,
+        needed: u32,
+    },
+    PastEnd {
+        offset: u32,
+        len: u32,
+        remaining: u32,
+    },
+    InvalidToken {
+        tag: u8,
+        offset: u32,
+    },
+    TokenOutOfRange {
+        dict: Option<u8>,
+        index: u8,
+    },
+    InvalidListTag {
+        tag: u8,
+        offset: u32,
+    },
+    InvalidNode {
+        offset: u32,
+        reason: &'static str,
+    },
+    InvalidUtf8 {
+        offset: u32,
+    },
+    InvalidPacked {
+        digit: u8,
+        offset: u32,
+    },
+    InvalidWireJid {
+        offset: u32,
+        reason: &'static str,
+    },
+    MaxDepth,
+}
+
+impl From<DecodeError> for BinaryError {
+    fn from(e: DecodeError) -> Self {
+        let u = |n: u32| n as usize;
+        match e {
+            DecodeError::Eof { offset, needed } => BinaryError::UnexpectedEof {
+                offset: u(offset),
+                needed: u(needed),
+            },
+            DecodeError::PastEnd {
+                offset,
+                len,
+                remaining,
+            } => BinaryError::LengthPastEnd {
+                offset: u(offset),
+                len: u(len),
+                remaining: u(remaining),
+            },
+            DecodeError::InvalidToken { tag, offset } => BinaryError::InvalidToken {
+                tag,
+                offset: u(offset),
+            },
+            DecodeError::TokenOutOfRange { dict, index } => {
+                BinaryError::TokenOutOfRange { dict, index }
+            }
+            DecodeError::InvalidListTag { tag, offset } => BinaryError::InvalidListTag {
+                tag,
+                offset: u(offset),
+            },
+            DecodeError::InvalidNode { offset, reason } => BinaryError::InvalidNode {
+                offset: u(offset),
+                reason,
+            },
+            DecodeError::InvalidUtf8 { offset } => BinaryError::InvalidUtf8 { offset: u(offset) },
+            DecodeError::InvalidPacked { digit, offset } => BinaryError::InvalidPacked {
+                digit,
+                offset: u(offset),
+            },
+            DecodeError::InvalidWireJid { offset, reason } => BinaryError::InvalidWireJid {
+                offset: u(offset),
+                reason,
+            },
+            DecodeError::MaxDepth => BinaryError::MaxDepthExceeded { limit: MAX_DEPTH },
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+/// An offset or length as the compact error stores it (saturating; frames are far smaller).
+#[inline]
+fn n32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
 
 /// Smallest encoding of a node (`LIST_8 1 <token>`): bounds list capacities.
 const MIN_NODE_LEN: usize = 3;
@@ -39,9 +136,9 @@ impl<'a> Decoder<'a> {
                 self.pos += 1;
                 Ok(b)
             }
-            None => Err(BinaryError::UnexpectedEof {
-                offset: self.pos,
-                needed: 1,
+            None => Err(DecodeError::Eof {
+                offset: n32(self.pos),
+                needed: n32(1),
             }),
         }
     }
@@ -55,9 +152,9 @@ impl<'a> Decoder<'a> {
                 self.pos += N;
                 Ok(a)
             }
-            None => Err(BinaryError::UnexpectedEof {
-                offset: self.pos,
-                needed: N - self.remaining(),
+            None => Err(DecodeError::Eof {
+                offset: n32(self.pos),
+                needed: n32(N - self.remaining()),
             }),
         }
     }
@@ -76,10 +173,10 @@ impl<'a> Decoder<'a> {
                 self.pos += len;
                 Ok(s)
             }
-            None => Err(BinaryError::LengthPastEnd {
-                offset: prefix_offset,
-                len,
-                remaining,
+            None => Err(DecodeError::PastEnd {
+                offset: n32(prefix_offset),
+                len: n32(len),
+                remaining: n32(remaining),
             }),
         }
     }
@@ -104,14 +201,19 @@ impl<'a> Decoder<'a> {
             token::LIST_EMPTY => 0,
             token::LIST_8 => usize::from(self.read_u8()?),
             token::LIST_16 => usize::from(self.read_u16()?),
-            _ => return Err(BinaryError::InvalidListTag { tag, offset }),
+            _ => {
+                return Err(DecodeError::InvalidListTag {
+                    tag,
+                    offset: n32(offset),
+                });
+            }
         };
         let remaining = self.remaining();
         if size.saturating_mul(min_item) > remaining {
-            return Err(BinaryError::LengthPastEnd {
-                offset,
-                len: size,
-                remaining,
+            return Err(DecodeError::PastEnd {
+                offset: n32(offset),
+                len: n32(size),
+                remaining: n32(remaining),
             });
         }
         Ok(size)
@@ -123,15 +225,15 @@ impl<'a> Decoder<'a> {
         let tag = self.read_u8()?;
         let size = self.list_size(tag, offset, 1)?;
         if size == 0 {
-            return Err(BinaryError::InvalidNode {
-                offset,
+            return Err(DecodeError::InvalidNode {
+                offset: n32(offset),
                 reason: "empty list",
             });
         }
         let tag_str = self.string()?;
         if tag_str.is_empty() {
-            return Err(BinaryError::InvalidNode {
-                offset,
+            return Err(DecodeError::InvalidNode {
+                offset: n32(offset),
                 reason: "empty tag",
             });
         }
@@ -161,7 +263,7 @@ impl<'a> Decoder<'a> {
             token::LIST_EMPTY | token::LIST_8 | token::LIST_16 => {
                 let size = self.list_size(tag, offset, MIN_NODE_LEN)?;
                 if size > 0 && depth >= MAX_DEPTH {
-                    return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
+                    return Err(DecodeError::MaxDepth);
                 }
                 let mut children = Vec::with_capacity(size);
                 for _ in 0..size {
@@ -217,7 +319,7 @@ impl<'a> Decoder<'a> {
             token::LIST_EMPTY => Ok(Cow::Borrowed("")),
             token::SINGLE_BYTE_MIN..=token::SINGLE_BYTE_MAX => token::get_single_token(tag)
                 .map(Cow::Borrowed)
-                .ok_or(BinaryError::TokenOutOfRange {
+                .ok_or(DecodeError::TokenOutOfRange {
                     dict: None,
                     index: tag,
                 }),
@@ -226,7 +328,7 @@ impl<'a> Decoder<'a> {
                 let index = self.read_u8()?;
                 token::get_double_token(dict, index)
                     .map(Cow::Borrowed)
-                    .ok_or(BinaryError::TokenOutOfRange {
+                    .ok_or(DecodeError::TokenOutOfRange {
                         dict: Some(dict),
                         index,
                     })
@@ -236,8 +338,8 @@ impl<'a> Decoder<'a> {
                 let start = self.pos;
                 let bytes = self.take(len, offset)?;
                 std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
-                    BinaryError::InvalidUtf8 {
-                        offset: start + e.valid_up_to(),
+                    DecodeError::InvalidUtf8 {
+                        offset: n32(start + e.valid_up_to()),
                     }
                 })
             }
@@ -246,12 +348,15 @@ impl<'a> Decoder<'a> {
                 Ok(Cow::Owned(self.jid(tag, offset)?.to_jid_string()))
             }
             token::JID_PAIR | token::AD_JID | token::FB_JID | token::INTEROP_JID => {
-                Err(BinaryError::InvalidWireJid {
-                    offset,
+                Err(DecodeError::InvalidWireJid {
+                    offset: n32(offset),
                     reason: "a JID inside a JID",
                 })
             }
-            _ => Err(BinaryError::InvalidToken { tag, offset }),
+            _ => Err(DecodeError::InvalidToken {
+                tag,
+                offset: n32(offset),
+            }),
         }
     }
 
@@ -274,9 +379,9 @@ impl<'a> Decoder<'a> {
                         10 => b'-',
                         11 => b'.',
                         _ => {
-                            return Err(BinaryError::InvalidPacked {
+                            return Err(DecodeError::InvalidPacked {
                                 digit,
-                                offset: start + i,
+                                offset: n32(start + i),
                             });
                         }
                     }
@@ -298,8 +403,8 @@ impl<'a> Decoder<'a> {
                 let user = self.plain()?;
                 let server = self.plain()?;
                 if server.is_empty() {
-                    return Err(BinaryError::InvalidWireJid {
-                        offset,
+                    return Err(DecodeError::InvalidWireJid {
+                        offset: n32(offset),
                         reason: "empty server",
                     });
                 }
@@ -320,8 +425,8 @@ impl<'a> Decoder<'a> {
                     // WhatsApp Web reads every even domain with the high bit set as hosted.
                     d if d & 0x80 != 0 && d & 1 == 0 => HOSTED_SERVER,
                     _ => {
-                        return Err(BinaryError::InvalidWireJid {
-                            offset,
+                        return Err(DecodeError::InvalidWireJid {
+                            offset: n32(offset),
                             reason: "unknown AD_JID domain type",
                         });
                     }
@@ -340,8 +445,8 @@ impl<'a> Decoder<'a> {
                 let device = self.read_u16()?;
                 let server = self.plain()?;
                 if server != MESSENGER_SERVER {
-                    return Err(BinaryError::InvalidWireJid {
-                        offset,
+                    return Err(DecodeError::InvalidWireJid {
+                        offset: n32(offset),
                         reason: "FB_JID server is not msgr",
                     });
                 }
@@ -359,8 +464,8 @@ impl<'a> Decoder<'a> {
                 let integrator = self.read_u16()?;
                 let server = self.plain()?;
                 if server != INTEROP_SERVER {
-                    return Err(BinaryError::InvalidWireJid {
-                        offset,
+                    return Err(DecodeError::InvalidWireJid {
+                        offset: n32(offset),
                         reason: "INTEROP_JID server is not interop",
                     });
                 }

@@ -46,59 +46,38 @@ impl Sink for Counter {
     }
 }
 
-/// Character classes for the packing checks.
-const NIBBLE: u8 = 1;
-const HEX: u8 = 2;
-const AT: u8 = 4;
+/// Character classes for the packing checks (high nibble of [`CHARS`]).
+const NIBBLE: u8 = 1 << 4;
+const HEX: u8 = 2 << 4;
+const AT: u8 = 4 << 4;
 
+/// Per byte: its class bits (high nibble) and its 4-bit packed value (low nibble: digits 0-9,
+/// `-` 10 and `.` 11 for nibble packing, `A`-`F` 10-15 for hex packing; the classes never mix
+/// within one packed string, so one table serves both).
 // Evaluated at compile time: an out-of-range index would fail the build, not panic at run time.
 #[allow(clippy::indexing_slicing)]
-static CLASS: [u8; 256] = {
+static CHARS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
-        let mut class = 0;
-        if c.is_ascii_digit() {
-            class |= NIBBLE | HEX;
-        }
-        if c == b'-' || c == b'.' {
-            class |= NIBBLE;
-        }
-        if matches!(c, b'A'..=b'F') {
-            class |= HEX;
-        }
-        if c == b'@' {
-            class |= AT;
-        }
-        t[i] = class;
+        t[i] = match c {
+            b'0'..=b'9' => NIBBLE | HEX | (c - b'0'),
+            b'-' => NIBBLE | 10,
+            b'.' => NIBBLE | 11,
+            b'A'..=b'F' => HEX | (c - b'A' + 10),
+            b'@' => AT,
+            _ => 0,
+        };
         i += 1;
     }
     t
 };
 
 #[inline(always)]
-fn class_of(b: u8) -> u8 {
-    // CLASS has 256 entries: every u8 is in range.
-    CLASS.get(usize::from(b)).copied().unwrap_or(0)
-}
-
-#[inline(always)]
-fn nibble_of(c: u8) -> u8 {
-    match c {
-        b'-' => 10,
-        b'.' => 11,
-        _ => c.wrapping_sub(b'0'),
-    }
-}
-
-#[inline(always)]
-fn hex_of(c: u8) -> u8 {
-    if c.is_ascii_digit() {
-        c - b'0'
-    } else {
-        c.wrapping_sub(b'A').wrapping_add(10)
-    }
+fn char_info(b: u8) -> u8 {
+    // CHARS has 256 entries: every u8 is in range.
+    CHARS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
 /// Writes nodes into a [`Sink`].
@@ -158,19 +137,20 @@ impl<'s, S: Sink> Encoder<'s, S> {
         }
     }
 
-    fn packed(&mut self, s: &[u8], tag: u8, pack: fn(u8) -> u8) {
-        let odd = s.len() % 2;
-        let header = (s.len().div_ceil(2) as u8) | ((odd as u8) << 7);
-        self.out.put_slice(&[tag, header]);
-        let mut pairs = s.chunks_exact(2);
-        for pair in &mut pairs {
-            if let [a, b] = pair {
-                self.out.put((pack(*a) << 4) | pack(*b));
-            }
+    /// Nibble- or hex-packs `s` (at most [`token::PACKED_MAX`] classified characters).
+    #[inline]
+    fn packed(&mut self, s: &[u8], tag: u8) {
+        let mut buf = [0u8; 2 + (token::PACKED_MAX as usize).div_ceil(2)];
+        let n = s.len().div_ceil(2);
+        let [t, header, body @ ..] = &mut buf;
+        *t = tag;
+        *header = (n as u8) | (((s.len() % 2) as u8) << 7);
+        for (out, pair) in body.iter_mut().zip(s.chunks(2)) {
+            let hi = pair.first().map_or(0, |c| char_info(*c) & 0x0F);
+            let lo = pair.get(1).map_or(0x0F, |c| char_info(*c) & 0x0F);
+            *out = (hi << 4) | lo;
         }
-        if let [last] = pairs.remainder() {
-            self.out.put((pack(*last) << 4) | 0x0F);
-        }
+        self.out.put_slice(buf.get(..2 + n).unwrap_or_default());
     }
 
     /// A string in a position where it cannot be a JID (JID parts): token, packed or raw.
@@ -198,17 +178,17 @@ impl<'s, S: Sink> Encoder<'s, S> {
         }
         let (mut all, mut any) = (NIBBLE | HEX, 0u8);
         for &c in b {
-            let class = class_of(c);
+            let class = char_info(c);
             all &= class;
             any |= class;
         }
         if b.len() <= usize::from(token::PACKED_MAX) {
             if all & NIBBLE != 0 {
-                self.packed(b, token::NIBBLE_8, nibble_of);
+                self.packed(b, token::NIBBLE_8);
                 return Ok(());
             }
             if all & HEX != 0 {
-                self.packed(b, token::HEX_8, hex_of);
+                self.packed(b, token::HEX_8);
                 return Ok(());
             }
         }

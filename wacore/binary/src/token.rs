@@ -88,21 +88,26 @@ pub fn get_double_token(dict: u8, index: u8) -> Option<&'static str> {
         .copied()
 }
 
-/// Looks `s` up in the dictionary: O(1), no allocation.
+/// Looks `s` up in the dictionary: O(1), no allocation. One hash, one probe; the slot holds
+/// the token's length and key word, so only tokens longer than 8 bytes compare further.
 #[inline]
 pub fn index_of_token(s: &str) -> Option<Token> {
     let bytes = s.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_TOKEN_LEN {
+    let len = bytes.len();
+    if len == 0 || len > MAX_TOKEN_LEN {
         return None;
     }
-    let (bucket, f1, f2) = token_hash_parts(token_hash(bytes, PHF_SEED), PHF_BUCKET_BITS);
-    let disp = *PHF_DISP.get(bucket)?;
-    let (d1, d2) = (disp >> 16, disp & 0xFFFF);
-    let mask = (PHF_SLOTS.len() - 1) as u32;
-    let slot = f1.wrapping_add(d1.wrapping_mul(f2)).wrapping_add(d2) & mask;
-    let code = PHF_SLOTS.get(slot as usize).copied()?.checked_sub(1)?;
-    let (token, candidate) = decode_code(code)?;
-    (candidate.as_bytes() == bytes).then_some(token)
+    let key_word = token_key_word(bytes);
+    let h = token_hash_with(bytes, key_word, PHF_SEED);
+    let (bucket, f) = token_hash_parts(h, PHF_BUCKET_BITS);
+    let disp = u32::from(PHF_DISP.get(bucket).copied().unwrap_or(0));
+    let slot = ((f ^ disp) & (PHF_META.len() as u32 - 1)) as usize;
+    let meta = PHF_META.get(slot).copied().unwrap_or(0);
+    if meta >> 16 != len as u32 || PHF_KEYS.get(slot).copied() != Some(key_word) {
+        return None;
+    }
+    let (token, candidate) = decode_code((meta & 0xFFFF) as u16)?;
+    (len <= 8 || token_tail_eq(candidate.as_bytes(), bytes)).then_some(token)
 }
 
 /// The single-byte token index of `s`, if it is one.
