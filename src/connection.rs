@@ -151,7 +151,7 @@ impl Client {
     }
 
     /// Reads frames until the transport closes; then cleans the connection up.
-    async fn read_frames(
+    pub(crate) async fn read_frames(
         self: Arc<Self>,
         mut reader: NoiseReader,
         events: async_channel::Receiver<TransportEvent>,

@@ -40,3 +40,5 @@ pub use prekeys::PreKeyError;
 pub use qr::{QrRenderError, render_qr_terminal};
 pub use version::{VERSION_URL, parse_sw_version};
 pub use wacore::types;
+#[cfg(test)]
+mod client_tests;

@@ -1,0 +1,233 @@
+//! Client unit tests over an in-memory transport: IQ id routing, timeouts, and
+//! malformed stanzas skipped without dropping the connection.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use wacore::net::{Transport, TransportError, TransportEvent};
+use wacore::request::InfoQuery;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::node::Node;
+use wacore_noise::{NoiseReader, NoiseTransport, NoiseWriter};
+
+use crate::client::{Client, Connection};
+use crate::config::ClientConfig;
+use crate::error::IqError;
+use crate::socket::NoiseSocket;
+use crate::store::{InMemoryBackend, PersistenceManager};
+
+struct MockTransport(mpsc::UnboundedSender<Vec<u8>>);
+
+#[async_trait]
+impl Transport for MockTransport {
+    async fn send(&self, data: Vec<u8>) -> Result<(), TransportError> {
+        self.0.send(data).map_err(|_| TransportError::Closed)
+    }
+    async fn disconnect(&self) {}
+}
+
+struct NoFactory;
+#[async_trait]
+impl wacore::net::TransportFactory for NoFactory {
+    async fn create_transport(
+        &self,
+    ) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>), TransportError> {
+        Err(TransportError::Closed)
+    }
+}
+
+struct NoHttp;
+#[async_trait]
+impl wacore::net::HttpClient for NoHttp {
+    async fn execute(
+        &self,
+        _r: wacore::net::HttpRequest,
+    ) -> Result<wacore::net::HttpResponse, wacore::net::HttpError> {
+        Err(wacore::net::HttpError::StreamingUnsupported)
+    }
+}
+
+/// The server's side of the fake connection.
+struct Peer {
+    sent: mpsc::UnboundedReceiver<Vec<u8>>,
+    writer: NoiseWriter,
+    reader: NoiseReader,
+    events: async_channel::Sender<TransportEvent>,
+}
+
+impl Peer {
+    async fn next_node(&mut self) -> Node {
+        let mut frame = tokio::time::timeout(Duration::from_secs(5), self.sent.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let plain = self.reader.decrypt_frame(&mut frame[3..]).unwrap().to_vec();
+        wacore_binary::unmarshal(&wacore_binary::unpack(&plain).unwrap()).unwrap()
+    }
+
+    async fn send_plain(&mut self, plaintext: &[u8]) {
+        let mut frame = Vec::new();
+        self.writer.encrypt_frame(plaintext, &mut frame).unwrap();
+        self.events
+            .send(TransportEvent::DataReceived(frame.into()))
+            .await
+            .unwrap();
+    }
+
+    async fn send_node(&mut self, node: &Node) {
+        let bytes = wacore_binary::marshal(node).unwrap();
+        self.send_plain(&bytes).await;
+    }
+}
+
+async fn connected_client() -> (Arc<Client>, Peer) {
+    let pm = Arc::new(
+        PersistenceManager::new(Arc::new(InMemoryBackend::new()))
+            .await
+            .unwrap(),
+    );
+    let client = Client::with_config(
+        pm,
+        Arc::new(NoFactory),
+        Arc::new(NoHttp),
+        ClientConfig::default(),
+    );
+    let (k1, k2) = ([1u8; 32], [2u8; 32]);
+    let (writer, reader) = NoiseTransport::new(&k1, &k2).into_split();
+    let (peer_writer, peer_reader) = NoiseTransport::new(&k2, &k1).into_split();
+    let (sent_tx, sent_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = async_channel::unbounded();
+    let socket = Arc::new(NoiseSocket::new(Arc::new(MockTransport(sent_tx)), writer));
+    *client.connection.write().unwrap() = Some(Connection {
+        socket,
+        generation: 1,
+    });
+    client.connection_generation.store(1, Ordering::Release);
+    client.is_connected.store(true, Ordering::Release);
+    tokio::spawn(Arc::clone(&client).read_frames(reader, ev_rx, 1));
+    let peer = Peer {
+        sent: sent_rx,
+        writer: peer_writer,
+        reader: peer_reader,
+        events: ev_tx,
+    };
+    (client, peer)
+}
+
+fn result_for(id: &str) -> Node {
+    NodeBuilder::new("iq")
+        .attr("id", id)
+        .attr("type", "result")
+        .attr("from", "s.whatsapp.net")
+        .children([NodeBuilder::new("pong").build()])
+        .build()
+}
+
+#[tokio::test]
+async fn iq_responses_route_by_id_and_garbage_is_skipped() {
+    let (client, mut peer) = connected_client().await;
+    let c = Arc::clone(&client);
+    let a = tokio::spawn(async move {
+        c.send_iq(InfoQuery::get(
+            "w:p",
+            vec![NodeBuilder::new("ping").build()],
+        ))
+        .await
+    });
+    let c = Arc::clone(&client);
+    let b = tokio::spawn(async move { c.send_iq(InfoQuery::get("w:p", vec![])).await });
+    let first = peer.next_node().await;
+    let second = peer.next_node().await;
+    let id = |n: &Node| n.get_attr("id").unwrap().as_str().into_owned();
+    let (id1, id2) = (id(&first), id(&second));
+    assert_ne!(id1, id2, "ids are unique");
+
+    // Malformed stanzas: logged and skipped, the connection stays up.
+    peer.send_plain(&[0x00, 0xf8, 0xff, 0xff]).await;
+    peer.send_plain(&[0x02, 0x01, 0x02]).await;
+    // A response nobody waits for is ignored.
+    peer.send_node(&result_for("not-a-pending-id")).await;
+    // Answer out of order: each task gets its own response.
+    peer.send_node(&result_for(&id2)).await;
+    peer.send_node(
+        &NodeBuilder::new("iq")
+            .attr("id", id1.as_str())
+            .attr("type", "error")
+            .children([NodeBuilder::new("error")
+                .attr("code", "404")
+                .attr("text", "item-not-found")
+                .build()])
+            .build(),
+    )
+    .await;
+    let rb = b.await.unwrap().unwrap();
+    assert_eq!(rb.get_attr("id").unwrap().as_str(), id2);
+    match a.await.unwrap() {
+        Err(IqError::ServerError { code, text }) => {
+            assert_eq!(code, 404);
+            assert_eq!(text, "item-not-found");
+        }
+        other => panic!("expected a server error, got {other:?}"),
+    }
+    assert!(
+        client.is_connected(),
+        "garbage must not drop the connection"
+    );
+    assert!(client.response_waiters.lock().unwrap().is_empty());
+    assert_eq!(client.pending_iqs.load(Ordering::Acquire), 0);
+}
+
+#[tokio::test]
+async fn unanswered_iq_times_out_and_forgets_its_waiter() {
+    let (client, mut peer) = connected_client().await;
+    let q = InfoQuery::get("w:p", vec![]).with_timeout(Duration::from_millis(100));
+    let err = client.send_iq(q).await.unwrap_err();
+    assert!(matches!(err, IqError::Timeout), "{err:?}");
+    let sent = peer.next_node().await;
+    // A late answer is harmless.
+    peer.send_node(&result_for(&sent.get_attr("id").unwrap().as_str()))
+        .await;
+    assert!(client.response_waiters.lock().unwrap().is_empty());
+    assert_eq!(client.pending_iqs.load(Ordering::Acquire), 0);
+}
+
+#[tokio::test]
+async fn disconnect_fails_pending_iqs() {
+    let (client, mut peer) = connected_client().await;
+    let c = Arc::clone(&client);
+    let pending = tokio::spawn(async move { c.send_iq(InfoQuery::get("w:p", vec![])).await });
+    let _ = peer.next_node().await;
+    peer.events
+        .send(TransportEvent::Disconnected)
+        .await
+        .unwrap();
+    let err = pending.await.unwrap().unwrap_err();
+    assert!(matches!(err, IqError::Disconnected), "{err:?}");
+    assert!(!client.is_connected());
+    let err = client
+        .send_iq(InfoQuery::get("w:p", vec![]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IqError::NotConnected), "{err:?}");
+}
+
+#[tokio::test]
+async fn server_stanzas_are_acked() {
+    let (client, mut peer) = connected_client().await;
+    peer.send_node(
+        &NodeBuilder::new("receipt")
+            .attr("id", "R1")
+            .attr("from", "15550001111@s.whatsapp.net")
+            .attr("type", "read")
+            .build(),
+    )
+    .await;
+    let ack = peer.next_node().await;
+    assert_eq!(ack.tag, "ack");
+    assert_eq!(ack.get_attr("class").unwrap().as_str(), "receipt");
+    assert_eq!(ack.get_attr("type").unwrap().as_str(), "read");
+    assert!(client.is_connected());
+}
