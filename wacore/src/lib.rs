@@ -11,3 +11,13 @@ pub mod request;
 pub mod stanza;
 pub mod types;
 pub mod store;
+pub mod message;
+pub mod receipt;
+pub mod retry;
+pub mod send;
+pub mod signal;
+
+/// Helpers for `wa::Message` content and replies, under the name the documentation uses.
+pub mod proto_helpers {
+    pub use crate::message::{MessageExt, build_quote_context, build_quote_context_with_info};
+}

@@ -9,3 +9,5 @@ pub mod prekeys;
 pub mod spec;
 
 pub use spec::IqSpec;
+pub mod prekey_bundle;
+pub mod usync;
