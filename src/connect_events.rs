@@ -10,8 +10,8 @@ use wacore::stanza::connection::{
     IbEvent, StreamErrorKind, parse_failure, parse_ib, parse_stream_error, parse_success,
 };
 use wacore::types::events::{
-    ConnectFailure, ConnectFailureReason, Connected, Event, LoggedOut, QrScannedWithoutMultidevice,
-    StreamError, StreamReplaced,
+    ClientOutdated, ConnectFailure, ConnectFailureReason, Connected, Event, LoggedOut,
+    QrScannedWithoutMultidevice, StreamError, StreamReplaced, TempBanReason, TemporaryBan,
 };
 use wacore_binary::node::Node;
 
@@ -68,22 +68,36 @@ impl Client {
 pub(crate) async fn handle_failure(client: &Arc<Client>, node: Node) {
     let (reason, message) = parse_failure(&node);
     log::warn!(target: "Client", "login refused: {reason:?} {message}");
-    if reason.is_logged_out() {
+    if !reason.should_reconnect() {
         client.enable_auto_reconnect.store(false, Ordering::Release);
-        client.dispatch_event(Event::LoggedOut(LoggedOut {
+    }
+    let event = match reason {
+        r if r.is_logged_out() => Event::LoggedOut(LoggedOut {
             on_connect: true,
-            reason,
-        }));
-    } else {
-        if !reason.should_reconnect() {
-            client.enable_auto_reconnect.store(false, Ordering::Release);
+            reason: r,
+        }),
+        ConnectFailureReason::ClientOutdated => Event::ClientOutdated(ClientOutdated),
+        ConnectFailureReason::TempBanned => {
+            let code = node
+                .get_attr("code")
+                .and_then(|v| v.as_str().parse::<i32>().ok())
+                .unwrap_or(0);
+            let expire = node
+                .get_attr("expire")
+                .and_then(|v| v.as_str().parse::<u64>().ok())
+                .unwrap_or(0);
+            Event::TemporaryBan(TemporaryBan {
+                code: TempBanReason::from_code(code),
+                expire: std::time::Duration::from_secs(expire),
+            })
         }
-        client.dispatch_event(Event::ConnectFailure(ConnectFailure {
+        _ => Event::ConnectFailure(ConnectFailure {
             reason,
             message,
             raw: Some(node),
-        }));
-    }
+        }),
+    };
+    client.dispatch_event(event);
 }
 
 /// Applies the stream-error table: 401/516 log out, 409 is replaced, 429 backs off

@@ -155,3 +155,39 @@ async fn keepalive_detects_a_silent_server() {
     wait_connected(&mut bot).await;
     bot.client.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_keeps_a_deliberate_offline_window() {
+    let (_server, mut bot, _jid, _dir) = connected("15550010008").await;
+    bot.client.reconnect().await;
+    let t0 = disconnected(&mut bot).await;
+    wait_connected(&mut bot).await;
+    // counter + 4 steps -> fib(5) = 5 units of 200 ms, minus 10 % jitter.
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "reconnect() must wait ~5 steps: {waited:?}"
+    );
+    bot.client.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_login_logs_out_on_connect_and_stops() {
+    let (server, mut bot, jid, _dir) = connected("15550010009").await;
+    server
+        .faults()
+        .refuse_logins(Some("15550010009"), Some(401));
+    server.faults().drop_connection(&jid).unwrap();
+    let (logout, _) = wait_for(
+        &mut bot.events,
+        Duration::from_secs(10),
+        "LoggedOut",
+        |e| match e {
+            Event::LoggedOut(l) => Some(*l),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(logout.on_connect);
+    stops(bot).await;
+}
