@@ -24,6 +24,9 @@ pub enum JidError {
     /// The integrator before `-` of an interop JID is not a decimal number in 0..=65535.
     #[error("invalid JID integrator in {0:?}")]
     InvalidIntegrator(String),
+    /// A non-canonical form whose printed form would read as another JID (e.g. `a.5.0@bot`).
+    #[error("ambiguous JID {0:?}")]
+    Ambiguous(String),
     /// A server-only JID (`@server`) carries a device or agent.
     #[error("server JID with a device or agent: {0:?}")]
     DeviceOnServerJid(String),

@@ -56,8 +56,39 @@ fn parse_decimal(s: &str, max: u32) -> Option<(u32, bool)> {
     Some((value, canonical))
 }
 
-/// Parses `s` into borrowed parts.
+/// Parses `s` into borrowed parts, such that the string form of the result parses back to the
+/// same parts. (A canonical input is its own string form; a non-canonical one, e.g. with `:0`
+/// or `.0`, is checked by printing and re-reading it, and refused when the printed form would
+/// read differently, as `a.5.0@bot` would.)
 pub(crate) fn parse_parts(s: &str) -> Result<JidParts<'_>, JidError> {
+    let parts = parse_raw(s)?;
+    if !parts.canonical && !parts.user.is_empty() {
+        let printed = super::fmt::jid_to_string(
+            parts.user,
+            parts.server,
+            parts.agent,
+            parts.device,
+            parts.integrator,
+        );
+        let same = parse_raw(&printed).is_ok_and(|p| {
+            (p.user, p.server, p.agent, p.device, p.integrator)
+                == (
+                    parts.user,
+                    parts.server,
+                    parts.agent,
+                    parts.device,
+                    parts.integrator,
+                )
+        });
+        if !same {
+            return Err(JidError::Ambiguous(s.to_owned()));
+        }
+    }
+    Ok(parts)
+}
+
+/// The grammar, without the round-trip check.
+fn parse_raw(s: &str) -> Result<JidParts<'_>, JidError> {
     if s.is_empty() {
         return Err(JidError::Empty);
     }
@@ -98,7 +129,7 @@ pub(crate) fn parse_parts(s: &str) -> Result<JidParts<'_>, JidError> {
         parts.canonical &= canonical;
         rest = user;
     }
-    if let Some((user, device)) = rest.rsplit_once(':') {
+    if let Some((user, device)) = rest.split_once(':') {
         let Some((device, canonical)) = parse_decimal(device, u32::from(u16::MAX)) else {
             return Err(JidError::InvalidDevice(s.to_owned()));
         };
