@@ -47,10 +47,18 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     HmacKey::new(key).mac(data)
 }
 
+/// HMAC keyed with the all-zero 32-byte salt that every Signal HKDF without a
+/// salt uses: keyed once, cloned per use.
+static ZERO_SALT: std::sync::LazyLock<HmacKey> =
+    std::sync::LazyLock::new(|| HmacKey::new(&[0u8; 32]));
+
 /// HKDF-SHA256 (RFC 5869) with an all-zero 32-byte salt when `salt` is `None`,
 /// filling `out` (at most 255 * 32 bytes).
 pub(crate) fn hkdf_sha256(ikm: &[u8], salt: Option<&[u8]>, info: &[u8], out: &mut [u8]) {
-    let prk = hmac_sha256(salt.unwrap_or(&[0u8; 32]), ikm);
+    let prk = match salt {
+        Some(salt) => hmac_sha256(salt, ikm),
+        None => ZERO_SALT.mac(ikm),
+    };
     let expander = HmacKey::new(&prk);
     let mut previous: Option<[u8; 32]> = None;
     for (i, chunk) in out.chunks_mut(32).enumerate() {
@@ -122,6 +130,15 @@ mod tests {
             hex::encode(okm),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
         );
+    }
+
+    #[test]
+    fn hkdf_default_salt_is_zeros() {
+        let mut a = [0u8; 80];
+        let mut b = [0u8; 80];
+        hkdf_sha256(b"seed", None, b"WhisperMessageKeys", &mut a);
+        hkdf_sha256(b"seed", Some(&[0u8; 32]), b"WhisperMessageKeys", &mut b);
+        assert_eq!(a, b);
     }
 
     #[test]

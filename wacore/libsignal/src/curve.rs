@@ -149,10 +149,14 @@ impl PrivateKey {
     }
 
     /// X25519 agreement with `their_key`.
+    ///
+    /// Computed on the Edwards form of the curve (`k·P = 8·((k/8)·P)`, where
+    /// the clamped `k/8 < l` is a canonical scalar), which lets
+    /// curve25519-dalek use its vectorised constant-time variable-base
+    /// multiplication; the result equals the Montgomery ladder's. Inputs that
+    /// have no Edwards counterpart (points on the twist) use the ladder.
     pub fn calculate_agreement(&self, their_key: &PublicKey) -> [u8; KEY_LENGTH] {
-        MontgomeryPoint(their_key.0)
-            .mul_clamped(self.bytes)
-            .to_bytes()
+        agreement(&self.bytes, &their_key.0)
     }
 
     /// XEdDSA signature over `message` (libsignal-compatible).
@@ -166,6 +170,24 @@ impl PrivateKey {
         let a = Scalar::from_bytes_mod_order(self.bytes);
         let ed = self.edwards.get_or_init(|| EdwardsPublic::from_scalar(&a));
         xeddsa::sign(&self.bytes, &a, ed, message, &random)
+    }
+}
+
+/// X25519 of a clamped scalar and a Montgomery u-coordinate.
+fn agreement(clamped: &[u8; KEY_LENGTH], their_u: &[u8; KEY_LENGTH]) -> [u8; KEY_LENGTH] {
+    // k is clamped: a multiple of 8 below 2^255, so k/8 < 2^252 < l.
+    let mut k_over_8 = [0u8; KEY_LENGTH];
+    let mut carry = 0u8;
+    for (dst, src) in k_over_8.iter_mut().zip(clamped.iter()).rev() {
+        *dst = (src >> 3) | carry;
+        carry = src << 5;
+    }
+    let scalar = Scalar::from_canonical_bytes(k_over_8);
+    k_over_8.zeroize();
+    let point = MontgomeryPoint(*their_u);
+    match (Option::<Scalar>::from(scalar), point.to_edwards(0)) {
+        (Some(s), Some(p)) => (p * s).mul_by_cofactor().to_montgomery().to_bytes(),
+        _ => point.mul_clamped(*clamped).to_bytes(),
     }
 }
 
@@ -267,6 +289,30 @@ pub fn generate_key_pair() -> KeyPair {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn rfc7748_iterated() {
+        // RFC 7748 section 5.2: k = X25519(k, u), u = old k.
+        let mut k = [0u8; 32];
+        k[0] = 9;
+        let mut u = k;
+        for i in 1..=1000 {
+            let next = PrivateKey::from_bytes(k).calculate_agreement(&PublicKey::from_raw(u));
+            u = k;
+            k = next;
+            if i == 1 {
+                assert_eq!(
+                    hex::encode(k),
+                    "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079"
+                );
+            }
+        }
+        assert_eq!(
+            hex::encode(k),
+            "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51"
+        );
+    }
 
     #[test]
     fn agreement_is_symmetric() {
@@ -300,6 +346,52 @@ mod tests {
             hex::encode(alice.calculate_agreement(&bob)),
             "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
         );
+    }
+
+    #[test]
+    fn edwards_agreement_matches_the_ladder() {
+        let mut rng = rand::rng();
+        let check = |k: [u8; 32], u: [u8; 32]| {
+            let key = PrivateKey::from_bytes(k);
+            let expected = MontgomeryPoint(u).mul_clamped(k).to_bytes();
+            assert_eq!(
+                agreement(&key.bytes, &u),
+                expected,
+                "u = {}",
+                hex::encode(u)
+            );
+            assert_eq!(
+                key.calculate_agreement(&PublicKey::from_raw(u)),
+                expected,
+                "u = {}",
+                hex::encode(u)
+            );
+        };
+        for _ in 0..200 {
+            let mut k = [0u8; 32];
+            let mut u = [0u8; 32];
+            rng.fill_bytes(&mut k);
+            rng.fill_bytes(&mut u);
+            // Random bytes: half on the curve, half on the twist, some >= p.
+            check(k, u);
+            check(k, MontgomeryPoint::mul_base_clamped(u).to_bytes());
+        }
+        // Small-order and edge points: 0, 1, p-1 (no Edwards counterpart), 2^255-1.
+        let mut p_minus_1 = [0xffu8; 32];
+        p_minus_1[0] = 0xec;
+        p_minus_1[31] = 0x7f;
+        for u in [
+            [0u8; 32],
+            {
+                let mut one = [0u8; 32];
+                one[0] = 1;
+                one
+            },
+            p_minus_1,
+            [0xff; 32],
+        ] {
+            check([0x42; 32], u);
+        }
     }
 
     #[test]

@@ -158,7 +158,7 @@ pub async fn create_sender_key_distribution_message(
     let created = record.is_empty();
     let message = sender_key_distribution(&mut record, &mut rand::rng())?;
     if created {
-        store.store_sender_key(sender_key_name, &record).await?;
+        store.store_sender_key(sender_key_name, record).await?;
     }
     Ok(message)
 }
@@ -174,7 +174,7 @@ pub async fn process_sender_key_distribution_message(
         .await?
         .unwrap_or_default();
     sender_key_process_distribution(&mut record, message);
-    store.store_sender_key(sender_key_name, &record).await
+    store.store_sender_key(sender_key_name, record).await
 }
 
 /// Encrypts `plaintext` for the group with our sender key.
@@ -188,7 +188,7 @@ pub async fn group_encrypt(
         .await?
         .ok_or_else(|| SignalProtocolError::NoSenderKeyState(sender_key_name.to_string()))?;
     let message = sender_key_encrypt(&mut record, plaintext, &mut rand::rng())?;
-    store.store_sender_key(sender_key_name, &record).await?;
+    store.store_sender_key(sender_key_name, record).await?;
     Ok(message)
 }
 
@@ -203,6 +203,6 @@ pub async fn group_decrypt(
         .await?
         .ok_or_else(|| SignalProtocolError::NoSenderKeyState(sender_key_name.to_string()))?;
     let plaintext = sender_key_decrypt(&mut record, message_bytes)?;
-    store.store_sender_key(sender_key_name, &record).await?;
+    store.store_sender_key(sender_key_name, record).await?;
     Ok(plaintext)
 }

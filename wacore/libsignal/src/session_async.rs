@@ -55,7 +55,7 @@ pub async fn process_prekey_bundle(
     identity_store
         .save_identity(remote, &their_identity)
         .await?;
-    session_store.store_session(remote, &record).await
+    session_store.store_session(remote, record).await
 }
 
 /// Encrypts `plaintext` for `remote` (`pkmsg` until the peer answers, `msg` after).
@@ -78,7 +78,7 @@ pub async fn message_encrypt(
     identity_store
         .save_identity(remote, &their_identity)
         .await?;
-    session_store.store_session(remote, &record).await?;
+    session_store.store_session(remote, record).await?;
     Ok(message)
 }
 
@@ -156,7 +156,7 @@ pub async fn message_decrypt_prekey(
     identity_store
         .save_identity(remote, &their_identity)
         .await?;
-    session_store.store_session(remote, &record).await?;
+    session_store.store_session(remote, record).await?;
     if let Some(id) = result.used_pre_key_id {
         pre_key_store.remove_pre_key(id).await?;
     }
@@ -189,6 +189,6 @@ pub async fn message_decrypt_signal(
     identity_store
         .save_identity(remote, &their_identity)
         .await?;
-    session_store.store_session(remote, &record).await?;
+    session_store.store_session(remote, record).await?;
     Ok(plaintext)
 }

@@ -98,6 +98,9 @@ impl IdentityKeyStore for InMemIdentityKeyStore {
         address: &ProtocolAddress,
         identity: &IdentityKey,
     ) -> Result<IdentityChange> {
+        if self.known_keys.get(address) == Some(identity) {
+            return Ok(IdentityChange::NewOrUnchanged);
+        }
         match self.known_keys.insert(address.clone(), *identity) {
             Some(old) if &old != identity => {
                 log::info!("identity of {address} changed");
@@ -217,9 +220,14 @@ impl SessionStore for InMemSessionStore {
     async fn store_session(
         &mut self,
         address: &ProtocolAddress,
-        record: &SessionRecord,
+        record: SessionRecord,
     ) -> Result<()> {
-        self.sessions.insert(address.clone(), record.clone());
+        match self.sessions.get_mut(address) {
+            Some(slot) => *slot = record,
+            None => {
+                self.sessions.insert(address.clone(), record);
+            }
+        }
         Ok(())
     }
 }
@@ -242,9 +250,14 @@ impl SenderKeyStore for InMemSenderKeyStore {
     async fn store_sender_key(
         &mut self,
         name: &SenderKeyName,
-        record: &SenderKeyRecord,
+        record: SenderKeyRecord,
     ) -> Result<()> {
-        self.keys.insert(name.clone(), record.clone());
+        match self.keys.get_mut(name) {
+            Some(slot) => *slot = record,
+            None => {
+                self.keys.insert(name.clone(), record);
+            }
+        }
         Ok(())
     }
 
@@ -352,7 +365,7 @@ impl SessionStore for InMemSignalProtocolStore {
     async fn store_session(
         &mut self,
         address: &ProtocolAddress,
-        record: &SessionRecord,
+        record: SessionRecord,
     ) -> Result<()> {
         self.session_store.store_session(address, record).await
     }
@@ -363,7 +376,7 @@ impl SenderKeyStore for InMemSignalProtocolStore {
     async fn store_sender_key(
         &mut self,
         name: &SenderKeyName,
-        record: &SenderKeyRecord,
+        record: SenderKeyRecord,
     ) -> Result<()> {
         self.sender_key_store.store_sender_key(name, record).await
     }

@@ -99,22 +99,23 @@ pub trait SessionStore: Send + Sync {
     /// The record for `address`, if any.
     async fn load_session(&self, address: &ProtocolAddress) -> Result<Option<SessionRecord>>;
 
-    /// Stores the record for `address`.
+    /// Stores the record for `address` (taking it: a backend that keeps
+    /// objects need not clone it, one that keeps bytes serializes it).
     async fn store_session(
         &mut self,
         address: &ProtocolAddress,
-        record: &SessionRecord,
+        record: SessionRecord,
     ) -> Result<()>;
 }
 
 /// Sender-key records, one per (group, sender).
 #[async_trait]
 pub trait SenderKeyStore: Send + Sync {
-    /// Stores the record for `sender_key_name`.
+    /// Stores the record for `sender_key_name` (taking it).
     async fn store_sender_key(
         &mut self,
         sender_key_name: &SenderKeyName,
-        record: &SenderKeyRecord,
+        record: SenderKeyRecord,
     ) -> Result<()>;
 
     /// The record for `sender_key_name`, if any.

@@ -101,7 +101,7 @@ impl Party {
     }
 
     pub fn put_session(&mut self, peer: &ProtocolAddress, record: &SessionRecord) {
-        block_on(self.store.store_session(peer, record)).unwrap()
+        block_on(self.store.store_session(peer, record.clone())).unwrap()
     }
 }
 
