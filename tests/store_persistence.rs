@@ -1,13 +1,17 @@
 //! PersistenceManager over a real SQLite file: first start creates and saves an identity,
 //! commands are saved by the background saver or by flush, and a restart finds everything.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use whatsapp_rust::store::{
-    Backend, DeviceCommand, DeviceStore, PersistenceManager, SqliteStore,
-};
+use whatsapp_rust::store::{Backend, DeviceCommand, DeviceStore, PersistenceManager, SqliteStore};
 
 async fn open(path: &str) -> Arc<dyn Backend> {
     Arc::new(SqliteStore::new(path).await.unwrap())
@@ -26,8 +30,10 @@ async fn identity_survives_restart_and_commands_are_saved() {
     let stored = pm.backend().load().await.unwrap().unwrap();
     assert_eq!(stored, first);
 
-    pm.process_command(DeviceCommand::SetPushName("Alice".into())).await;
-    pm.process_command(DeviceCommand::SetNextPreKeyId(813)).await;
+    pm.process_command(DeviceCommand::SetPushName("Alice".into()))
+        .await;
+    pm.process_command(DeviceCommand::SetNextPreKeyId(813))
+        .await;
     pm.process_command(DeviceCommand::SetNextPreKeyId(5)).await; // never goes back
     pm.modify_device(|d| d.platform = "android".into()).await;
     assert!(pm.is_dirty());
@@ -52,7 +58,8 @@ async fn background_saver_saves_soon_after_a_change_and_on_shutdown() {
     let pm = Arc::new(PersistenceManager::new(backend.clone()).await.unwrap());
     let saver = pm.clone().run_background_saver(Duration::from_secs(3600));
 
-    pm.process_command(DeviceCommand::SetPushName("Bob".into())).await;
+    pm.process_command(DeviceCommand::SetPushName("Bob".into()))
+        .await;
     let mut saved = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -61,9 +68,13 @@ async fn background_saver_saves_soon_after_a_change_and_on_shutdown() {
             break;
         }
     }
-    assert!(saved, "the saver did not save within 2 s of the change (interval is 1 h)");
+    assert!(
+        saved,
+        "the saver did not save within 2 s of the change (interval is 1 h)"
+    );
 
-    pm.process_command(DeviceCommand::SetPushName("Carol".into())).await;
+    pm.process_command(DeviceCommand::SetPushName("Carol".into()))
+        .await;
     pm.shutdown().await.unwrap();
     assert_eq!(backend.load().await.unwrap().unwrap().push_name, "Carol");
     tokio::time::timeout(Duration::from_secs(5), saver)

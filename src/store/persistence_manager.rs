@@ -209,7 +209,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failed_save_keeps_state_dirty() {
+    async fn clean_flush_does_not_write() {
         let store = InMemoryBackend::new();
         let pm = PersistenceManager::new(Arc::new(store.clone()))
             .await

@@ -1,5 +1,11 @@
 //! SQLite store on a real file (tempfile): session put/get and an 812-key pre-key batch.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 
@@ -15,7 +21,9 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let normal = rt
-        .block_on(SqliteStore::new(dir.path().join("bench.db").to_str().unwrap()))
+        .block_on(SqliteStore::new(
+            dir.path().join("bench.db").to_str().unwrap(),
+        ))
         .unwrap();
     let full = rt
         .block_on(SqliteStore::open(
@@ -28,7 +36,10 @@ fn bench(c: &mut Criterion) {
     let session = vec![0x5au8; 1500];
     rt.block_on(async {
         for i in 0..1000 {
-            normal.put_session(&format!("peer{i}@c.us.0"), &session).await.unwrap();
+            normal
+                .put_session(&format!("peer{i}@c.us.0"), &session)
+                .await
+                .unwrap();
         }
     });
 
@@ -64,8 +75,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("store_prekeys_batch 812 keys", |b| {
         b.to_async(&rt).iter_batched(
             || {
-                let keys: Vec<(u32, Vec<u8>)> =
-                    (next_id..next_id + 812).map(|id| (id, vec![7u8; 70])).collect();
+                let keys: Vec<(u32, Vec<u8>)> = (next_id..next_id + 812)
+                    .map(|id| (id, vec![7u8; 70]))
+                    .collect();
                 next_id += 812;
                 keys
             },

@@ -37,7 +37,13 @@ impl AppSyncStore for SqliteStore {
                 "INSERT OR REPLACE INTO app_state_sync_keys \
                  (device_id, key_id, key_data, fingerprint, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![dev, key_id, key.key_data, key.fingerprint, key.timestamp])
+            .execute(params![
+                dev,
+                key_id,
+                key.key_data,
+                key.fingerprint,
+                key.timestamp
+            ])
             .map(drop)
         })
         .await
@@ -51,7 +57,9 @@ impl AppSyncStore for SqliteStore {
                     "SELECT version, hash, value_macs FROM app_state_versions \
                      WHERE device_id = ?1 AND name = ?2",
                 )?
-                .query_row(params![dev, name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .query_row(params![dev, name], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()
             })
             .await?;
@@ -59,7 +67,10 @@ impl AppSyncStore for SqliteStore {
             return Ok(HashState::default());
         };
         let hash: [u8; 128] = hash.as_slice().try_into().map_err(|_| {
-            corrupt("app state hash", format!("{} bytes, expected 128", hash.len()))
+            corrupt(
+                "app state hash",
+                format!("{} bytes, expected 128", hash.len()),
+            )
         })?;
         // Stored as the two's-complement i64 of the u64 (SQLite integers are signed).
         Ok(HashState::from_parts(
@@ -78,7 +89,13 @@ impl AppSyncStore for SqliteStore {
                 "INSERT OR REPLACE INTO app_state_versions \
                  (device_id, name, version, hash, value_macs) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![dev, name, version, state.hash.as_slice(), value_macs])
+            .execute(params![
+                dev,
+                name,
+                version,
+                state.hash.as_slice(),
+                value_macs
+            ])
             .map(drop)
         })
         .await

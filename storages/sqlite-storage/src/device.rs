@@ -69,7 +69,9 @@ impl DeviceStore for SqliteStore {
     async fn snapshot_db(&self, name: &str, extra_content: Option<&[u8]>) -> Result<()> {
         let valid = !name.is_empty()
             && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !valid {
             return Err(StoreError::InvalidInput(format!(
                 "snapshot name {name:?} must be 1-64 ASCII letters, digits, '-' or '_'"
@@ -83,7 +85,10 @@ impl DeviceStore for SqliteStore {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let base = format!("{stem}_snapshot_{name}_{stamp}");
-        let dir = db.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let dir = db
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
         let target = dir.join(format!("{base}.db"));
         let target_str = target.to_string_lossy().into_owned();
         let extra = extra_content.map(<[u8]>::to_vec);

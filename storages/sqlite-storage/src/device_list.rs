@@ -15,7 +15,11 @@ const VERSION: u8 = 1;
 pub(crate) fn encode(devices: &[DeviceInfo]) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + devices.len() * 9);
     out.push(VERSION);
-    out.extend_from_slice(&u32::try_from(devices.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(
+        &u32::try_from(devices.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
     for d in devices {
         out.extend_from_slice(&d.device_id.to_le_bytes());
         match d.key_index {
@@ -78,22 +82,37 @@ mod tests {
     #[test]
     fn round_trip_and_rejects_damage() {
         let devices = vec![
-            DeviceInfo { device_id: 0, key_index: None },
-            DeviceInfo { device_id: 7, key_index: Some(u32::MAX) },
+            DeviceInfo {
+                device_id: 0,
+                key_index: None,
+            },
+            DeviceInfo {
+                device_id: 7,
+                key_index: Some(u32::MAX),
+            },
         ];
         let blob = encode(&devices);
         assert_eq!(decode(&blob).unwrap(), devices);
         assert_eq!(decode(&encode(&[])).unwrap(), vec![]);
         for cut in 0..blob.len() {
             let r = decode(&blob[..cut]);
-            assert!(matches!(r, Err(StoreError::Serialization(_))), "cut {cut}: {r:?}");
+            assert!(
+                matches!(r, Err(StoreError::Serialization(_))),
+                "cut {cut}: {r:?}"
+            );
         }
         let mut longer = blob.clone();
         longer.push(0);
         assert!(matches!(decode(&longer), Err(StoreError::Serialization(_))));
         let mut bad_flag = blob.clone();
         bad_flag[9] = 9;
-        assert!(matches!(decode(&bad_flag), Err(StoreError::Serialization(_))));
-        assert!(matches!(decode(&[2]), Err(StoreError::UnsupportedVersion { .. })));
+        assert!(matches!(
+            decode(&bad_flag),
+            Err(StoreError::Serialization(_))
+        ));
+        assert!(matches!(
+            decode(&[2]),
+            Err(StoreError::UnsupportedVersion { .. })
+        ));
     }
 }

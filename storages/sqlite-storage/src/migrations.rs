@@ -224,6 +224,9 @@ fn apply(conn: &mut Connection, migration: &Migration) -> Result<()> {
     ))
     .map_err(fail)?;
     tx.commit().map_err(fail)?;
-    log::info!("sqlite store: schema migrated to version {}", migration.version);
+    log::info!(
+        "sqlite store: schema migrated to version {}",
+        migration.version
+    );
     Ok(())
 }

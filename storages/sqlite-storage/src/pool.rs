@@ -86,7 +86,10 @@ impl Pool {
     }
 
     /// Runs `f` on a read connection, retrying while the database is busy.
-    pub(crate) fn read<T>(&self, mut f: impl FnMut(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(
+        &self,
+        mut f: impl FnMut(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let conn = self.acquire_reader()?;
         let result = with_retry(self.config.busy_attempts, || f(&conn));
         self.release_reader(conn);
@@ -118,7 +121,8 @@ impl Pool {
         let mut conn = lock(&self.writer);
         let configured = self.config.synchronous.pragma();
         if configured != "FULL" {
-            conn.pragma_update(None, "synchronous", "FULL").map_err(map_err)?;
+            conn.pragma_update(None, "synchronous", "FULL")
+                .map_err(map_err)?;
         }
         let result = with_retry(self.config.busy_attempts, || {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -127,7 +131,8 @@ impl Pool {
             Ok(value)
         });
         if configured != "FULL" {
-            conn.pragma_update(None, "synchronous", configured).map_err(map_err)?;
+            conn.pragma_update(None, "synchronous", configured)
+                .map_err(map_err)?;
         }
         result
     }
@@ -171,7 +176,8 @@ impl Pool {
 
     fn open_reader(&self) -> Result<Connection> {
         let conn = open_connection(&self.path, &self.config, &self.path.display().to_string())?;
-        conn.pragma_update(None, "query_only", true).map_err(map_err)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(map_err)?;
         Ok(conn)
     }
 }
@@ -200,15 +206,18 @@ fn registry_key(path: &Path) -> Result<PathBuf> {
     if let Ok(p) = path.canonicalize() {
         return Ok(p);
     }
-    let file = path
-        .file_name()
-        .ok_or_else(|| StoreError::InvalidInput(format!("{} is not a file path", path.display())))?;
+    let file = path.file_name().ok_or_else(|| {
+        StoreError::InvalidInput(format!("{} is not a file path", path.display()))
+    })?;
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let parent = parent.canonicalize().map_err(|e| {
-        StoreError::Connection(format!("directory of {} is not usable: {e}", path.display()))
+        StoreError::Connection(format!(
+            "directory of {} is not usable: {e}",
+            path.display()
+        ))
     })?;
     Ok(parent.join(file))
 }

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};
 use wacore::store::error::Result;
-use wacore::store::traits::{DeviceListRecord, LidPnMappingEntry, ProtocolStore, TcTokenEntry};
 use wacore::store::traits::Jid;
+use wacore::store::traits::{DeviceListRecord, LidPnMappingEntry, ProtocolStore, TcTokenEntry};
 
 use crate::device_list;
 use crate::error::corrupt;
@@ -47,7 +47,10 @@ impl ProtocolStore for SqliteStore {
             })
             .await?;
         rows.iter()
-            .map(|s| s.parse::<Jid>().map_err(|e| corrupt("SKDM recipient JID", format!("{s:?}: {e}"))))
+            .map(|s| {
+                s.parse::<Jid>()
+                    .map_err(|e| corrupt("SKDM recipient JID", format!("{s:?}: {e}")))
+            })
             .collect()
     }
 
@@ -74,9 +77,11 @@ impl ProtocolStore for SqliteStore {
     async fn clear_skdm_recipients(&self, group_jid: &str) -> Result<()> {
         let (dev, group) = (self.device_id, group_jid.to_string());
         self.write(move |tx| {
-            tx.prepare_cached("DELETE FROM skdm_recipients WHERE device_id = ?1 AND group_jid = ?2")?
-                .execute(params![dev, group])
-                .map(drop)
+            tx.prepare_cached(
+                "DELETE FROM skdm_recipients WHERE device_id = ?1 AND group_jid = ?2",
+            )?
+            .execute(params![dev, group])
+            .map(drop)
         })
         .await
     }
@@ -114,7 +119,14 @@ impl ProtocolStore for SqliteStore {
                 "INSERT OR REPLACE INTO lid_pn_mappings (device_id, {MAPPING_COLUMNS}) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             ))?
-            .execute(params![dev, e.lid, e.phone_number, e.created_at, e.updated_at, e.learning_source])
+            .execute(params![
+                dev,
+                e.lid,
+                e.phone_number,
+                e.created_at,
+                e.updated_at,
+                e.learning_source
+            ])
             .map(drop)
         })
         .await
@@ -133,7 +145,12 @@ impl ProtocolStore for SqliteStore {
     }
 
     async fn save_base_key(&self, address: &str, message_id: &str, base_key: &[u8]) -> Result<()> {
-        let (dev, a, m, k) = (self.device_id, address.to_string(), message_id.to_string(), base_key.to_vec());
+        let (dev, a, m, k) = (
+            self.device_id,
+            address.to_string(),
+            message_id.to_string(),
+            base_key.to_vec(),
+        );
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO base_keys (device_id, address, message_id, base_key) \
@@ -185,7 +202,13 @@ impl ProtocolStore for SqliteStore {
                 "INSERT OR REPLACE INTO device_lists (device_id, user, devices, timestamp, phash) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![dev, record.user, devices, record.timestamp, record.phash])
+            .execute(params![
+                dev,
+                record.user,
+                devices,
+                record.timestamp,
+                record.phash
+            ])
             .map(drop)
         })
         .await
@@ -199,7 +222,9 @@ impl ProtocolStore for SqliteStore {
                     "SELECT user, devices, timestamp, phash FROM device_lists \
                      WHERE device_id = ?1 AND user = ?2",
                 )?
-                .query_row(params![dev, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(params![dev, user], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
                 .optional()
             })
             .await?;
@@ -215,7 +240,11 @@ impl ProtocolStore for SqliteStore {
     }
 
     async fn mark_forget_sender_key(&self, group_jid: &str, participant: &str) -> Result<()> {
-        let (dev, g, p) = (self.device_id, group_jid.to_string(), participant.to_string());
+        let (dev, g, p) = (
+            self.device_id,
+            group_jid.to_string(),
+            participant.to_string(),
+        );
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO sender_key_forget_marks (device_id, group_jid, participant) \
@@ -266,7 +295,13 @@ impl ProtocolStore for SqliteStore {
                 "INSERT OR REPLACE INTO tc_tokens (device_id, jid, token, token_timestamp, \
                  sender_timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![dev, jid, e.token, e.token_timestamp, e.sender_timestamp])
+            .execute(params![
+                dev,
+                jid,
+                e.token,
+                e.token_timestamp,
+                e.sender_timestamp
+            ])
             .map(drop)
         })
         .await
@@ -295,9 +330,11 @@ impl ProtocolStore for SqliteStore {
     async fn delete_expired_tc_tokens(&self, cutoff_timestamp: i64) -> Result<u32> {
         let dev = self.device_id;
         self.write(move |tx| {
-            tx.prepare_cached("DELETE FROM tc_tokens WHERE device_id = ?1 AND token_timestamp < ?2")?
-                .execute(params![dev, cutoff_timestamp])
-                .map(count_u32)
+            tx.prepare_cached(
+                "DELETE FROM tc_tokens WHERE device_id = ?1 AND token_timestamp < ?2",
+            )?
+            .execute(params![dev, cutoff_timestamp])
+            .map(count_u32)
         })
         .await
     }
@@ -308,7 +345,12 @@ impl ProtocolStore for SqliteStore {
         message_id: &str,
         payload: &[u8],
     ) -> Result<()> {
-        let (dev, chat, id, payload) = (self.device_id, chat_jid.to_string(), message_id.to_string(), payload.to_vec());
+        let (dev, chat, id, payload) = (
+            self.device_id,
+            chat_jid.to_string(),
+            message_id.to_string(),
+            payload.to_vec(),
+        );
         let now = unix_now();
         self.write(move |tx| {
             tx.prepare_cached(
@@ -321,11 +363,7 @@ impl ProtocolStore for SqliteStore {
         .await
     }
 
-    async fn take_sent_message(
-        &self,
-        chat_jid: &str,
-        message_id: &str,
-    ) -> Result<Option<Vec<u8>>> {
+    async fn take_sent_message(&self, chat_jid: &str, message_id: &str) -> Result<Option<Vec<u8>>> {
         let (dev, chat, id) = (self.device_id, chat_jid.to_string(), message_id.to_string());
         self.write(move |tx| {
             tx.prepare_cached(

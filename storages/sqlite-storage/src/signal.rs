@@ -20,8 +20,12 @@ impl SqliteStore {
 
     async fn put_blob(&self, sql: &'static str, key: &str, value: &[u8]) -> Result<()> {
         let (dev, key, value) = (self.device_id, key.to_string(), value.to_vec());
-        self.write(move |tx| tx.prepare_cached(sql)?.execute(params![dev, key, value]).map(drop))
-            .await
+        self.write(move |tx| {
+            tx.prepare_cached(sql)?
+                .execute(params![dev, key, value])
+                .map(drop)
+        })
+        .await
     }
 
     async fn delete_key(&self, sql: &'static str, key: &str) -> Result<()> {
@@ -148,8 +152,10 @@ impl SignalStore for SqliteStore {
     async fn get_max_prekey_id(&self) -> Result<u32> {
         let dev = self.device_id;
         self.read(move |c| {
-            c.prepare_cached("SELECT COALESCE(MAX(prekey_id), 0) FROM prekeys WHERE device_id = ?1")?
-                .query_row(params![dev], |r| r.get(0))
+            c.prepare_cached(
+                "SELECT COALESCE(MAX(prekey_id), 0) FROM prekeys WHERE device_id = ?1",
+            )?
+            .query_row(params![dev], |r| r.get(0))
         })
         .await
     }

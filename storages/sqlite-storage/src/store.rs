@@ -136,11 +136,23 @@ mod tests {
     #[test]
     fn locations() {
         assert_eq!(parse_location("a/b.db").unwrap(), PathBuf::from("a/b.db"));
-        assert_eq!(parse_location("sqlite://a/b.db").unwrap(), PathBuf::from("a/b.db"));
-        assert_eq!(parse_location("sqlite:///abs/b.db").unwrap(), PathBuf::from("/abs/b.db"));
-        assert_eq!(parse_location("sqlite://x.db?mode=rwc").unwrap(), PathBuf::from("x.db"));
+        assert_eq!(
+            parse_location("sqlite://a/b.db").unwrap(),
+            PathBuf::from("a/b.db")
+        );
+        assert_eq!(
+            parse_location("sqlite:///abs/b.db").unwrap(),
+            PathBuf::from("/abs/b.db")
+        );
+        assert_eq!(
+            parse_location("sqlite://x.db?mode=rwc").unwrap(),
+            PathBuf::from("x.db")
+        );
         assert!(parse_location("").is_err());
         assert!(parse_location("sqlite://").is_err());
-        assert!(matches!(parse_location(":memory:"), Err(StoreError::InvalidInput(_))));
+        assert!(matches!(
+            parse_location(":memory:"),
+            Err(StoreError::InvalidInput(_))
+        ));
     }
 }

@@ -19,7 +19,11 @@ pub(crate) fn encode(map: &HashMap<[u8; 32], [u8; 32]>) -> Vec<u8> {
     entries.sort_unstable();
     let mut out = Vec::with_capacity(5 + entries.len() * 64);
     out.push(VERSION);
-    out.extend_from_slice(&u32::try_from(entries.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(
+        &u32::try_from(entries.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
     for (index, value) in entries {
         out.extend_from_slice(index);
         out.extend_from_slice(value);
@@ -64,18 +68,25 @@ mod tests {
 
     #[test]
     fn round_trip_and_rejects_damage() {
-        let map: HashMap<[u8; 32], [u8; 32]> =
-            (0..10u8).map(|i| ([i; 32], [i.wrapping_mul(3); 32])).collect();
+        let map: HashMap<[u8; 32], [u8; 32]> = (0..10u8)
+            .map(|i| ([i; 32], [i.wrapping_mul(3); 32]))
+            .collect();
         let blob = encode(&map);
         let back: HashMap<_, _> = decode(&blob).unwrap().into_iter().collect();
         assert_eq!(back, map);
         assert!(decode(&encode(&HashMap::new())).unwrap().is_empty());
         for cut in 0..blob.len() {
-            assert!(matches!(decode(&blob[..cut]), Err(StoreError::Serialization(_))), "{cut}");
+            assert!(
+                matches!(decode(&blob[..cut]), Err(StoreError::Serialization(_))),
+                "{cut}"
+            );
         }
         let mut longer = blob.clone();
         longer.push(0);
         assert!(matches!(decode(&longer), Err(StoreError::Serialization(_))));
-        assert!(matches!(decode(&[9]), Err(StoreError::UnsupportedVersion { .. })));
+        assert!(matches!(
+            decode(&[9]),
+            Err(StoreError::UnsupportedVersion { .. })
+        ));
     }
 }

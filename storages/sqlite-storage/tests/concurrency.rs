@@ -1,7 +1,13 @@
 //! Concurrency: 8 tasks write and read sessions for their own addresses through one store for
 //! 10 seconds while another process writes to the same file. No error (in particular no
 //! "database is locked") may reach a caller, and no write may be lost.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 mod support;
 
@@ -65,7 +71,11 @@ async fn eight_writers_for_ten_seconds_lose_nothing() {
                         .await
                         .unwrap_or_else(|e| panic!("task {task}: get_session failed: {e}"))
                         .expect("own write not visible");
-                    assert_eq!(check_record(&read).unwrap(), n, "task {task}: read stale data");
+                    assert_eq!(
+                        check_record(&read).unwrap(),
+                        n,
+                        "task {task}: read stale data"
+                    );
                     assert!(store.has_session(&a).await.unwrap());
                     ops += 3;
                 }
@@ -94,8 +104,16 @@ async fn eight_writers_for_ten_seconds_lose_nothing() {
     for (task, last) in finals {
         for (slot, n) in last.into_iter().enumerate() {
             let n = n.expect("every slot written at least once");
-            let stored = reopened.get_session(&addr(task, slot as u64)).await.unwrap().unwrap();
-            assert_eq!(check_record(&stored).unwrap(), n, "task {task} slot {slot}: write lost");
+            let stored = reopened
+                .get_session(&addr(task, slot as u64))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                check_record(&stored).unwrap(),
+                n,
+                "task {task} slot {slot}: write lost"
+            );
         }
     }
     eprintln!(

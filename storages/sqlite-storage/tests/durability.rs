@@ -1,7 +1,13 @@
 //! Crash durability: a child process writes sessions, pre-key batches and device saves in a
 //! loop, reporting each write after it returned `Ok`; it is killed with SIGKILL at random
 //! moments, and after each kill the reopened store must hold every reported write, whole.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 mod support;
 
@@ -36,7 +42,9 @@ struct Reported {
 impl Reported {
     fn absorb(&mut self, lines: &[String]) {
         for line in lines {
-            let Some((kind, n)) = line.split_once(' ') else { continue };
+            let Some((kind, n)) = line.split_once(' ') else {
+                continue;
+            };
             let Ok(n) = n.parse::<u64>() else { continue };
             match kind {
                 "S" => {
@@ -52,7 +60,9 @@ impl Reported {
 }
 
 async fn verify(path: &str, reported: &Reported) -> usize {
-    let store = SqliteStore::new(path).await.expect("store must reopen after a kill");
+    let store = SqliteStore::new(path)
+        .await
+        .expect("store must reopen after a kill");
     let mut checked = 0;
     for a in 0..ADDRESSES {
         let addr = format!("peer{a}@c.us.0");
@@ -61,7 +71,10 @@ async fn verify(path: &str, reported: &Reported) -> usize {
             (Some(&n), None) => panic!("session {addr} reported at {n} is missing"),
             (Some(&n), Some(bytes)) => {
                 let got = check_record(&bytes).unwrap_or_else(|e| panic!("session {addr}: {e}"));
-                assert!(got >= n, "session {addr}: reported write {n} lost (found {got})");
+                assert!(
+                    got >= n,
+                    "session {addr}: reported write {n} lost (found {got})"
+                );
                 assert_eq!(address(got), addr, "record stored under the wrong address");
                 checked += 1;
             }
@@ -73,11 +86,9 @@ async fn verify(path: &str, reported: &Reported) -> usize {
     }
     // Pre-keys are checked in bulk through a read-only connection.
     let stored: HashMap<u32, Vec<u8>> = {
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap();
+        let conn =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
         let mut stmt = conn
             .prepare("SELECT prekey_id, record FROM prekeys WHERE device_id = 1")
             .unwrap();
@@ -108,14 +119,20 @@ async fn verify(path: &str, reported: &Reported) -> usize {
         }
     }
     if let Some(n) = reported.device {
-        let device = store.load().await.unwrap().expect("reported device save missing");
+        let device = store
+            .load()
+            .await
+            .unwrap()
+            .expect("reported device save missing");
         let saved: u64 = device.push_name.parse().unwrap();
         assert!(saved >= n, "device save {n} lost (found {saved})");
         checked += 1;
     }
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     checked
 }
@@ -135,8 +152,14 @@ async fn every_reported_write_survives_sigkill() {
         child.wait_ready();
         tokio::time::sleep(Duration::from_millis(rng.random_range(10..250))).await;
         let lines = child.kill();
-        let writes = lines.iter().filter(|l| l.starts_with(['S', 'P', 'D'])).count();
-        assert!(writes > 0, "round {round}: the child reported no write before the kill");
+        let writes = lines
+            .iter()
+            .filter(|l| l.starts_with(['S', 'P', 'D']))
+            .count();
+        assert!(
+            writes > 0,
+            "round {round}: the child reported no write before the kill"
+        );
         total_writes += writes;
         reported.absorb(&lines);
         let checked = verify(&path, &reported).await;

@@ -241,3 +241,92 @@ fn key_pair(field: &str, private: &[u8], public: &[u8]) -> Result<KeyPair> {
     }
     Ok(pair)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_fresh_and_populated() {
+        let fresh = Device::new();
+        assert_eq!(
+            Device::from_bytes(&fresh.to_bytes().unwrap()).unwrap(),
+            fresh
+        );
+        let mut d = Device::new();
+        d.pn = Some("15551234567:3@s.whatsapp.net".parse().unwrap());
+        d.lid = Some("100000012345678:3@lid".parse().unwrap());
+        d.account = Some(wa::AdvSignedDeviceIdentity {
+            details: Some(vec![1, 2, 3]),
+            account_signature_key: Some(vec![4; 32]),
+            account_signature: Some(vec![5; 64]),
+            device_signature: Some(vec![6; 64]),
+        });
+        d.edge_routing_info = Some(vec![9, 9]);
+        d.props_hash = Some("h".into());
+        d.push_name = "ünïcode".into();
+        assert_eq!(Device::from_bytes(&d.to_bytes().unwrap()).unwrap(), d);
+    }
+
+    #[test]
+    fn every_truncation_and_bit_flip_is_refused() {
+        let bytes = Device::new().to_bytes().unwrap();
+        for cut in 0..bytes.len() {
+            assert!(
+                Device::from_bytes(&bytes[..cut]).is_err(),
+                "truncation at {cut} accepted"
+            );
+        }
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                match Device::from_bytes(&b) {
+                    Err(StoreError::Serialization(_)) => {}
+                    Err(StoreError::UnsupportedVersion { .. }) if (4..6).contains(&i) => {}
+                    other => panic!("flip of bit {bit} in byte {i} gave {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn newer_format_is_refused_before_anything_else() {
+        let mut bytes = Device::new().to_bytes().unwrap();
+        bytes[4..6].copy_from_slice(&(DEVICE_RECORD_VERSION + 1).to_le_bytes());
+        bytes.truncate(10); // even a record this short is identified as "newer", not "damaged"
+        assert!(matches!(
+            Device::from_bytes(&bytes),
+            Err(StoreError::UnsupportedVersion {
+                kind: "device record",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn mismatched_key_pair_is_refused() {
+        let d = Device::new();
+        let mut record = DeviceRecordV1::decode(
+            &d.to_bytes().unwrap()[HEADER_LEN..d.to_bytes().unwrap().len() - CHECKSUM_LEN],
+        )
+        .unwrap();
+        record.identity_public = d.noise_key.public_key.public_key_bytes().to_vec();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&DEVICE_RECORD_VERSION.to_le_bytes());
+        record.encode(&mut out).unwrap();
+        let sum = Sha256::digest(&out);
+        out.extend_from_slice(&sum[..CHECKSUM_LEN]);
+        let err = Device::from_bytes(&out).unwrap_err();
+        assert!(err.to_string().contains("does not match"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let d = Device::new();
+        let shown = format!("{d:?}");
+        let secret_hex: String = d.adv_secret_key.iter().map(|b| format!("{b}")).collect();
+        assert!(!shown.contains(&secret_hex));
+        assert!(shown.contains("redacted"));
+    }
+}

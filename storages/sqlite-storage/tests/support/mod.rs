@@ -95,7 +95,7 @@ pub fn child_main() {
         loop {
             store.put_session(&address(n), &record(n)).await.unwrap();
             writeln!(out, "S {n}").unwrap();
-            if n % 5 == 0 {
+            if n.is_multiple_of(5) {
                 let first = u32::try_from(n).unwrap() * BATCH;
                 let keys: Vec<(u32, Vec<u8>)> = (first..first + BATCH)
                     .map(|id| (id, record(u64::from(id))))
@@ -103,7 +103,7 @@ pub fn child_main() {
                 store.store_prekeys_batch(&keys, false).await.unwrap();
                 writeln!(out, "P {n}").unwrap();
             }
-            if n % 20 == 0 {
+            if n.is_multiple_of(20) {
                 device_state.push_name = n.to_string();
                 store.save(&device_state).await.unwrap();
                 writeln!(out, "D {n}").unwrap();
@@ -128,7 +128,13 @@ impl ChildWriter {
     /// Starts the child on `db` (re-invoking this test binary's `crash_writer_child` test).
     pub fn spawn(db: &Path, start: u64, device: i32, pause_ms: u64) -> ChildWriter {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash_writer_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_DB_ENV, db)
             .env(CHILD_START_ENV, start.to_string())
             .env(CHILD_DEVICE_ENV, device.to_string())

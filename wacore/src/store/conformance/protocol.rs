@@ -60,7 +60,7 @@ pub(super) async fn skdm_recipients(h: &impl Opener) -> Outcome {
     s.add_skdm_recipients(GROUP, &[b.clone(), c.clone(), c.clone()])
         .await
         .ctx("add_skdm_recipients")?;
-    s.add_skdm_recipients(GROUP2, &[a.clone()])
+    s.add_skdm_recipients(GROUP2, std::slice::from_ref(&a))
         .await
         .ctx("add_skdm_recipients")?;
     let got = s

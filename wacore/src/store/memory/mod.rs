@@ -45,10 +45,23 @@ struct DeviceData {
 /// A storage backend that keeps everything in process memory.
 ///
 /// Cloning gives another handle on the same storage and device slot.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InMemoryBackend {
     storage: Arc<Mutex<HashMap<i32, DeviceData>>>,
     device_id: i32,
+    /// Deliberate bugs, to show the conformance suite catches them.
+    #[cfg(test)]
+    pub(crate) faults: Faults,
+}
+
+/// Deliberate bugs for the conformance suite's own tests.
+#[cfg(test)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Faults {
+    /// `get_pn_mapping` returns the oldest mapping instead of the most recent.
+    pub(crate) oldest_pn_mapping: bool,
+    /// `consume_forget_marks` returns the marks but keeps them.
+    pub(crate) keep_forget_marks: bool,
 }
 
 impl std::fmt::Debug for InMemoryBackend {
@@ -59,12 +72,20 @@ impl std::fmt::Debug for InMemoryBackend {
     }
 }
 
+impl Default for InMemoryBackend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl InMemoryBackend {
     /// A new, empty storage, with a handle on device slot 1.
     pub fn new() -> Self {
         Self {
             storage: Arc::default(),
             device_id: 1,
+            #[cfg(test)]
+            faults: Faults::default(),
         }
     }
 
@@ -74,6 +95,8 @@ impl InMemoryBackend {
         Self {
             storage: Arc::clone(&self.storage),
             device_id,
+            #[cfg(test)]
+            faults: self.faults,
         }
     }
 
@@ -128,7 +151,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .entry(storage)
-                .or_insert_with(InMemoryBackend::new)
+                .or_default()
                 .for_device(device_id);
             async move { Ok(handle) }
         })
@@ -136,6 +159,31 @@ mod tests {
         if let Err(e) = result {
             panic!("{e}");
         }
+    }
+
+    #[tokio::test]
+    async fn conformance_suite_catches_broken_backends() {
+        let storages: Mutex<HashMap<u32, InMemoryBackend>> = Mutex::default();
+        let err = conformance::run_all(|storage, device_id| {
+            let mut handle = storages
+                .lock()
+                .unwrap()
+                .entry(storage)
+                .or_default()
+                .for_device(device_id);
+            handle.faults = Faults {
+                oldest_pn_mapping: true,
+                keep_forget_marks: true,
+            };
+            async move { Ok(handle) }
+        })
+        .await
+        .expect_err("a broken backend passed the suite");
+        let failed: Vec<&str> = err.failures.iter().map(|f| f.check).collect();
+        assert!(failed.contains(&"protocol::lid_pn_mappings"), "{err}");
+        assert!(failed.contains(&"protocol::forget_marks"), "{err}");
+        assert!(err.checks_run >= 20);
+        assert!(err.to_string().contains("protocol::forget_marks"));
     }
 
     #[tokio::test]

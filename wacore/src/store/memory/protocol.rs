@@ -44,6 +44,16 @@ impl ProtocolStore for InMemoryBackend {
     }
 
     async fn get_pn_mapping(&self, phone: &str) -> Result<Option<LidPnMappingEntry>> {
+        #[cfg(test)]
+        if self.faults.oldest_pn_mapping {
+            return self.with(|d| {
+                d.lid_mappings
+                    .values()
+                    .filter(|e| e.phone_number == phone)
+                    .min_by_key(|e| e.updated_at)
+                    .cloned()
+            });
+        }
         self.with(|d| {
             d.lid_mappings
                 .values()
@@ -117,6 +127,15 @@ impl ProtocolStore for InMemoryBackend {
     }
 
     async fn consume_forget_marks(&self, group_jid: &str) -> Result<Vec<String>> {
+        #[cfg(test)]
+        if self.faults.keep_forget_marks {
+            return self.with(|d| {
+                d.forget_marks
+                    .get(group_jid)
+                    .map(|set| set.iter().cloned().collect())
+                    .unwrap_or_default()
+            });
+        }
         self.with(|d| {
             d.forget_marks
                 .remove(group_jid)
