@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::scalar::{Scalar, clamp_integer};
 use rand::CryptoRng;
@@ -173,22 +174,68 @@ impl PrivateKey {
     }
 }
 
-/// X25519 of a clamped scalar and a Montgomery u-coordinate.
-fn agreement(clamped: &[u8; KEY_LENGTH], their_u: &[u8; KEY_LENGTH]) -> [u8; KEY_LENGTH] {
-    // k is clamped: a multiple of 8 below 2^255, so k/8 < 2^252 < l.
+/// `k/8` for a clamped `k` (a multiple of 8 below 2^255): below 2^252 < l,
+/// hence a canonical scalar.
+fn scalar_over_8(clamped: &[u8; KEY_LENGTH]) -> Option<Scalar> {
     let mut k_over_8 = [0u8; KEY_LENGTH];
     let mut carry = 0u8;
     for (dst, src) in k_over_8.iter_mut().zip(clamped.iter()).rev() {
         *dst = (src >> 3) | carry;
         carry = src << 5;
     }
-    let scalar = Scalar::from_canonical_bytes(k_over_8);
+    let scalar = Option::<Scalar>::from(Scalar::from_canonical_bytes(k_over_8));
     k_over_8.zeroize();
+    scalar
+}
+
+/// X25519 of a clamped scalar and a Montgomery u-coordinate.
+fn agreement(clamped: &[u8; KEY_LENGTH], their_u: &[u8; KEY_LENGTH]) -> [u8; KEY_LENGTH] {
     let point = MontgomeryPoint(*their_u);
-    match (Option::<Scalar>::from(scalar), point.to_edwards(0)) {
+    match (scalar_over_8(clamped), point.to_edwards(0)) {
         (Some(s), Some(p)) => (p * s).mul_by_cofactor().to_montgomery().to_bytes(),
         _ => point.mul_clamped(*clamped).to_bytes(),
     }
+}
+
+/// Several X25519 agreements at once, as X3DH needs: each distinct public key
+/// is mapped to the Edwards curve once, and the results share one inversion.
+/// Each result equals [`PrivateKey::calculate_agreement`]'s.
+pub(crate) fn calculate_agreements<const N: usize>(
+    pairs: [(&PrivateKey, &PublicKey); N],
+) -> [[u8; KEY_LENGTH]; N] {
+    let mut out = [[0u8; KEY_LENGTH]; N];
+    let mut seen: Vec<(&PublicKey, Option<EdwardsPoint>)> = Vec::with_capacity(N);
+    let mut products = Vec::with_capacity(N);
+    let mut slots = Vec::with_capacity(N);
+    for (i, (ours, theirs)) in pairs.iter().enumerate() {
+        let edwards = match seen.iter().find(|(k, _)| k == theirs) {
+            Some((_, p)) => *p,
+            None => {
+                let p = MontgomeryPoint(theirs.0).to_edwards(0);
+                seen.push((theirs, p));
+                p
+            }
+        };
+        match (scalar_over_8(&ours.bytes), edwards, out.get_mut(i)) {
+            (Some(s), Some(p), _) => {
+                products.push((p * s).mul_by_cofactor());
+                slots.push(i);
+            }
+            (_, _, Some(slot)) => {
+                *slot = MontgomeryPoint(theirs.0).mul_clamped(ours.bytes).to_bytes()
+            }
+            _ => {}
+        }
+    }
+    for (i, u) in slots
+        .into_iter()
+        .zip(EdwardsPoint::to_montgomery_batch(&products))
+    {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = u.to_bytes();
+        }
+    }
+    out
 }
 
 impl Clone for PrivateKey {
@@ -392,6 +439,33 @@ mod tests {
         ] {
             check([0x42; 32], u);
         }
+    }
+
+    #[test]
+    fn batched_agreements_match_single_ones() {
+        let mut rng = rand::rng();
+        let a = KeyPair::generate(&mut rng);
+        let b = KeyPair::generate(&mut rng);
+        let c = KeyPair::generate(&mut rng);
+        let small_order = PublicKey::from_raw([0u8; 32]);
+        let twist = PublicKey::from_raw([2u8; 32]);
+        let pairs = [
+            (&a.private_key, &b.public_key),
+            (&c.private_key, &b.public_key),
+            (&a.private_key, &c.public_key),
+            (&b.private_key, &small_order),
+            (&c.private_key, &twist),
+            (&b.private_key, &a.public_key),
+        ];
+        let batch = calculate_agreements(pairs);
+        for ((ours, theirs), got) in pairs.iter().zip(batch) {
+            assert_eq!(got, ours.calculate_agreement(theirs));
+            assert_eq!(
+                got,
+                MontgomeryPoint(theirs.0).mul_clamped(ours.bytes).to_bytes()
+            );
+        }
+        assert_eq!(batch[3], [0u8; 32]);
     }
 
     #[test]

@@ -6,6 +6,9 @@ use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use subtle::ConstantTimeEq;
 
 /// Length of an XEdDSA signature.
@@ -73,8 +76,74 @@ pub(crate) fn verify(
     let Some(ed_point) = MontgomeryPoint(*public).to_edwards(sign) else {
         return false;
     };
-    let cap_a = ed_point.compress();
+    verify_with_point(&ed_point, &ed_point.compress(), message, signature)
+}
 
+/// A public key prepared for repeated verification: both Edwards points the
+/// Montgomery key maps to (selected by the signature's sign bit) and their
+/// encodings, so a verification skips the decompression and two inversions.
+#[derive(Clone, Copy)]
+struct PreparedPublicKey {
+    points: [(EdwardsPoint, CompressedEdwardsY); 2],
+}
+
+impl PreparedPublicKey {
+    fn new(public: &[u8; 32]) -> Option<Self> {
+        let montgomery = MontgomeryPoint(*public);
+        let p0 = montgomery.to_edwards(0)?;
+        let p1 = montgomery.to_edwards(1)?;
+        Some(Self {
+            points: [(p0, p0.compress()), (p1, p1.compress())],
+        })
+    }
+}
+
+/// Most keys verified repeatedly are sender-key signing keys (one per group
+/// sender); beyond this many the cache starts over.
+const PREPARED_CACHE_CAPACITY: usize = 1024;
+
+type PreparedCache = HashMap<[u8; 32], Option<PreparedPublicKey>>;
+
+static PREPARED: LazyLock<Mutex<PreparedCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Like [`verify`], for keys that sign many messages (sender-key signing keys):
+/// the key's Edwards forms are computed once and kept in a bounded
+/// process-wide cache of public data.
+pub(crate) fn verify_cached(
+    public: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; SIGNATURE_LENGTH],
+) -> bool {
+    let cached = {
+        let cache = PREPARED.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(public).copied()
+    };
+    let prepared = match cached {
+        Some(p) => p,
+        None => {
+            let p = PreparedPublicKey::new(public);
+            let mut cache = PREPARED.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= PREPARED_CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(*public, p);
+            p
+        }
+    };
+    let Some(prepared) = prepared else {
+        return false;
+    };
+    let [zero, one] = &prepared.points;
+    let (point, compressed) = if signature[63] & 0x80 == 0 { zero } else { one };
+    verify_with_point(point, compressed, message, signature)
+}
+
+fn verify_with_point(
+    ed_point: &EdwardsPoint,
+    cap_a: &CompressedEdwardsY,
+    message: &[u8],
+    signature: &[u8; SIGNATURE_LENGTH],
+) -> bool {
     let mut cap_r = [0u8; 32];
     cap_r.copy_from_slice(&signature[..32]);
     let mut s_bytes = [0u8; 32];
@@ -101,4 +170,38 @@ fn scalar_from_hash(h: Sha512) -> Scalar {
     let mut wide = [0u8; 64];
     wide.copy_from_slice(&digest);
     Scalar::from_bytes_mod_order_wide(&wide)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curve::KeyPair;
+
+    #[test]
+    fn cached_verification_agrees_with_plain() {
+        let mut rng = rand::rng();
+        for _ in 0..40 {
+            let kp = KeyPair::generate(&mut rng);
+            let key = kp.public_key.public_key_bytes();
+            let sig = kp.calculate_signature(b"msg", &mut rng);
+            assert!(verify(key, b"msg", &sig));
+            assert!(verify_cached(key, b"msg", &sig));
+            assert!(verify_cached(key, b"msg", &sig));
+            assert!(!verify_cached(key, b"msG", &sig));
+            let mut flipped = sig;
+            flipped[63] ^= 0x80;
+            assert_eq!(
+                verify(key, b"msg", &flipped),
+                verify_cached(key, b"msg", &flipped)
+            );
+            assert!(!verify_cached(key, b"msg", &flipped));
+        }
+        // A key on the twist verifies nothing, cached or not.
+        let twist = [2u8; 32];
+        assert_eq!(
+            MontgomeryPoint(twist).to_edwards(0).is_none(),
+            !verify(&twist, b"m", &[0; 64])
+        );
+        assert!(!verify_cached(&twist, b"m", &[0; 64]));
+    }
 }

@@ -72,10 +72,16 @@ impl SenderKeyMessage {
     }
 
     /// Checks the signature against the sender's signing key.
+    ///
+    /// Signing keys sign every message of a sender, so their Edwards forms are
+    /// kept in a small process-wide cache (public data only).
     pub fn verify_signature(&self, signing_key: &PublicKey) -> bool {
         let split = self.serialized.len().saturating_sub(SIGNATURE_LENGTH);
         let (content, signature) = self.serialized.split_at(split);
-        signing_key.verify_signature(content, signature)
+        match <&[u8; SIGNATURE_LENGTH]>::try_from(signature) {
+            Ok(sig) => crate::xeddsa::verify_cached(signing_key.public_key_bytes(), content, sig),
+            Err(_) => false,
+        }
     }
 
     /// The message version (3).

@@ -163,7 +163,11 @@ impl RootKey {
         their_ratchet_key: &PublicKey,
         our_ratchet_key: &PrivateKey,
     ) -> (RootKey, ChainKey) {
-        let mut shared = our_ratchet_key.calculate_agreement(their_ratchet_key);
+        self.chain_from_agreement(our_ratchet_key.calculate_agreement(their_ratchet_key))
+    }
+
+    /// One DH ratchet step from an already computed agreement.
+    pub(crate) fn chain_from_agreement(&self, mut shared: [u8; 32]) -> (RootKey, ChainKey) {
         let mut okm = [0u8; 64];
         hkdf_sha256(&shared, Some(&self.key), b"WhisperRatchet", &mut okm);
         let (r, c) = okm.split_at(32);

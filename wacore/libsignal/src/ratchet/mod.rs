@@ -8,7 +8,7 @@ use rand::CryptoRng;
 use zeroize::Zeroize;
 
 use crate::crypto::hkdf_sha256;
-use crate::curve::{KeyPair, PublicKey};
+use crate::curve::{KeyPair, PublicKey, calculate_agreements};
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::state::SessionState;
 
@@ -66,27 +66,38 @@ pub fn initialize_alice_session<R: CryptoRng + ?Sized>(
     let our_identity = parameters.our_identity_key_pair.private_key();
     let our_base = &parameters.our_base_key_pair.private_key;
     let sending_ratchet_key = KeyPair::generate(rng);
+    let their_identity = parameters.their_identity_key.public_key();
+    let their_signed = &parameters.their_signed_pre_key;
+    // All five agreements (four X3DH, one for the first sending chain) at once.
+    let otpk = parameters
+        .their_one_time_pre_key
+        .as_ref()
+        .unwrap_or(their_signed);
+    let [dh1, dh2, dh3, dh4, ratchet_dh] = calculate_agreements([
+        (our_identity, their_signed),
+        (our_base, their_identity),
+        (our_base, their_signed),
+        (our_base, otpk),
+        (
+            &sending_ratchet_key.private_key,
+            &parameters.their_ratchet_key,
+        ),
+    ]);
 
     let mut secrets = [0u8; 32 * 5];
     let mut len = 32 * 4;
     secrets[..32].fill(0xFF);
-    secrets[32..64]
-        .copy_from_slice(&our_identity.calculate_agreement(&parameters.their_signed_pre_key));
-    secrets[64..96]
-        .copy_from_slice(&our_base.calculate_agreement(parameters.their_identity_key.public_key()));
-    secrets[96..128]
-        .copy_from_slice(&our_base.calculate_agreement(&parameters.their_signed_pre_key));
-    if let Some(otpk) = &parameters.their_one_time_pre_key {
-        secrets[128..].copy_from_slice(&our_base.calculate_agreement(otpk));
+    secrets[32..64].copy_from_slice(&dh1);
+    secrets[64..96].copy_from_slice(&dh2);
+    secrets[96..128].copy_from_slice(&dh3);
+    if parameters.their_one_time_pre_key.is_some() {
+        secrets[128..].copy_from_slice(&dh4);
         len = 32 * 5;
     }
     let (root_key, chain_key) = derive_keys(secrets.get(..len).unwrap_or(&secrets));
     secrets.zeroize();
 
-    let (sending_root, sending_chain) = root_key.create_chain(
-        &parameters.their_ratchet_key,
-        &sending_ratchet_key.private_key,
-    );
+    let (sending_root, sending_chain) = root_key.chain_from_agreement(ratchet_dh);
 
     let mut state = SessionState::new(
         *parameters.our_identity_key_pair.identity_key(),
@@ -104,17 +115,24 @@ pub fn initialize_bob_session(parameters: &BobSignalProtocolParameters<'_>) -> S
     let our_identity = parameters.our_identity_key_pair.private_key();
     let our_signed = &parameters.our_signed_pre_key_pair.private_key;
     let their_base = &parameters.their_base_key;
+    let our_one_time = parameters
+        .our_one_time_pre_key_pair
+        .map_or(our_signed, |k| &k.private_key);
+    let [dh1, dh2, dh3, dh4] = calculate_agreements([
+        (our_signed, parameters.their_identity_key.public_key()),
+        (our_identity, their_base),
+        (our_signed, their_base),
+        (our_one_time, their_base),
+    ]);
 
     let mut secrets = [0u8; 32 * 5];
     let mut len = 32 * 4;
     secrets[..32].fill(0xFF);
-    secrets[32..64].copy_from_slice(
-        &our_signed.calculate_agreement(parameters.their_identity_key.public_key()),
-    );
-    secrets[64..96].copy_from_slice(&our_identity.calculate_agreement(their_base));
-    secrets[96..128].copy_from_slice(&our_signed.calculate_agreement(their_base));
-    if let Some(otpk) = parameters.our_one_time_pre_key_pair {
-        secrets[128..].copy_from_slice(&otpk.private_key.calculate_agreement(their_base));
+    secrets[32..64].copy_from_slice(&dh1);
+    secrets[64..96].copy_from_slice(&dh2);
+    secrets[96..128].copy_from_slice(&dh3);
+    if parameters.our_one_time_pre_key_pair.is_some() {
+        secrets[128..].copy_from_slice(&dh4);
         len = 32 * 5;
     }
     let (root_key, chain_key) = derive_keys(secrets.get(..len).unwrap_or(&secrets));
