@@ -112,6 +112,25 @@ fn n32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Packed byte -> its two characters (0 = not in the alphabet; a low-nibble 0 is also the
+/// padding digit 15 of nibble packing). Built at compile time.
+// Evaluated at compile time: an out-of-range index would fail the build, not panic at run time.
+#[allow(clippy::indexing_slicing)]
+static NIBBLE_PAIRS: [[u8; 2]; 256] = pair_table(b"0123456789-.\0\0\0\0");
+#[allow(clippy::indexing_slicing)]
+static HEX_PAIRS: [[u8; 2]; 256] = pair_table(b"0123456789ABCDEF");
+
+#[allow(clippy::indexing_slicing)]
+const fn pair_table(alphabet: &[u8; 16]) -> [[u8; 2]; 256] {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [alphabet[i >> 4], alphabet[i & 0x0F]];
+        i += 1;
+    }
+    t
+}
+
 /// Smallest encoding of a node (`LIST_8 1 <token>`): bounds list capacities.
 const MIN_NODE_LEN: usize = 3;
 
@@ -366,34 +385,29 @@ impl<'a> Decoder<'a> {
         let odd = header & 0x80 != 0;
         let start = self.pos;
         let bytes = self.take(n, start.saturating_sub(1))?;
-        let mut out = String::with_capacity(n * 2);
-        let last = n.saturating_sub(1);
+        let table = if tag == token::NIBBLE_8 {
+            &NIBBLE_PAIRS
+        } else {
+            &HEX_PAIRS
+        };
+        let mut out = Vec::with_capacity(2 * n);
         for (i, &byte) in bytes.iter().enumerate() {
-            for (half, digit) in [(0, byte >> 4), (1, byte & 0x0F)] {
-                if odd && i == last && half == 1 {
-                    continue; // padding
-                }
-                let c = if tag == token::NIBBLE_8 {
-                    match digit {
-                        0..=9 => b'0' + digit,
-                        10 => b'-',
-                        11 => b'.',
-                        _ => {
-                            return Err(DecodeError::InvalidPacked {
-                                digit,
-                                offset: n32(start + i),
-                            });
-                        }
-                    }
-                } else if digit < 10 {
-                    b'0' + digit
-                } else {
-                    b'A' + digit - 10
-                };
-                out.push(char::from(c));
+            let [hi, lo] = table.get(usize::from(byte)).copied().unwrap_or([0, 0]);
+            if hi == 0 || (lo == 0 && !(odd && i + 1 == n)) {
+                // A digit outside the alphabet (padding is allowed only in the last place).
+                let digit = if hi == 0 { byte >> 4 } else { byte & 0x0F };
+                return Err(DecodeError::InvalidPacked {
+                    digit,
+                    offset: n32(start + i),
+                });
             }
+            out.extend_from_slice(&[hi, lo]);
         }
-        Ok(out)
+        if odd {
+            out.pop();
+        }
+        // Only ASCII was written, so this never falls back.
+        Ok(String::from_utf8(out).unwrap_or_default())
     }
 
     /// A JID after its tag byte (read at `offset`).

@@ -411,3 +411,19 @@ fn unpack_frames() {
         Err(BinaryError::DecompressedTooLarge { limit: 64 << 10 })
     );
 }
+
+#[test]
+fn packed_alphabets() {
+    // Every nibble and hex digit, odd and even lengths, decode back.
+    for len in [3, 5, 126, 127] {
+        let digits: String = (0..len).map(|i| ['9', '5', '-', '.', '0'][i % 5]).collect();
+        let hex: String = (0..len).map(|i| ['F', 'A', '7', 'C', '0'][i % 5]).collect();
+        let node = NodeBuilder::new("n")
+            .attr("d", digits.as_str())
+            .attr("h", hex.as_str())
+            .build();
+        let frame = marshal(&node).unwrap();
+        assert!(frame.contains(&token::NIBBLE_8) && frame.contains(&token::HEX_8));
+        assert_eq!(unmarshal_ref(&frame[1..]).unwrap(), node);
+    }
+}

@@ -145,10 +145,13 @@ impl<'s, S: Sink> Encoder<'s, S> {
         let [t, header, body @ ..] = &mut buf;
         *t = tag;
         *header = (n as u8) | (((s.len() % 2) as u8) << 7);
-        for (out, pair) in body.iter_mut().zip(s.chunks(2)) {
-            let hi = pair.first().map_or(0, |c| char_info(*c) & 0x0F);
-            let lo = pair.get(1).map_or(0x0F, |c| char_info(*c) & 0x0F);
-            *out = (hi << 4) | lo;
+        let (pairs, rest) = s.as_chunks::<2>();
+        let mut out = body.iter_mut();
+        for ([a, b], o) in pairs.iter().zip(&mut out) {
+            *o = ((char_info(*a) & 0x0F) << 4) | (char_info(*b) & 0x0F);
+        }
+        if let ([last], Some(o)) = (rest, out.next()) {
+            *o = ((char_info(*last) & 0x0F) << 4) | 0x0F;
         }
         self.out.put_slice(buf.get(..2 + n).unwrap_or_default());
     }
@@ -176,13 +179,21 @@ impl<'s, S: Sink> Encoder<'s, S> {
             self.token(t);
             return Ok(());
         }
-        let (mut all, mut any) = (NIBBLE | HEX, 0u8);
-        for &c in b {
-            let class = char_info(c);
-            all &= class;
-            any |= class;
-        }
-        if b.len() <= usize::from(token::PACKED_MAX) {
+        self.non_token_string(s, jid_allowed)
+    }
+
+    /// The rest of [`string_inner`](Self::string_inner), out of line so the token path stays
+    /// small.
+    #[inline(never)]
+    fn non_token_string(&mut self, s: &str, jid_allowed: bool) -> Result<()> {
+        let b = s.as_bytes();
+        let has_at = if b.len() <= usize::from(token::PACKED_MAX) {
+            let (mut all, mut any) = (NIBBLE | HEX, 0u8);
+            for &c in b {
+                let class = char_info(c);
+                all &= class;
+                any |= class;
+            }
             if all & NIBBLE != 0 {
                 self.packed(b, token::NIBBLE_8);
                 return Ok(());
@@ -191,9 +202,12 @@ impl<'s, S: Sink> Encoder<'s, S> {
                 self.packed(b, token::HEX_8);
                 return Ok(());
             }
-        }
+            any & AT != 0
+        } else {
+            jid_allowed && b.contains(&b'@')
+        };
         if jid_allowed
-            && any & AT != 0
+            && has_at
             && let Ok(p) = parse_parts(s)
             && p.canonical
             && let Ok(form) = wire_form(p.user, p.server, p.agent, p.device, p.integrator)
@@ -333,22 +347,15 @@ impl<'s, S: Sink> Encoder<'s, S> {
     }
 }
 
-/// An upper bound of the encoded size of `node` (no classification: a cheap pre-allocation).
-pub(crate) fn size_bound(node: &Node) -> usize {
-    // List header (3) + tag (5 + len) + per attribute key and value (5 + len each; a JID is at
-    // most tag + 2 strings + 4 bytes of numbers) + content.
-    let mut n = 3 + 5 + node.tag.len();
-    for (k, v) in node.attrs.iter() {
-        n += 5 + k.len();
-        n += match v {
-            NodeValue::String(s) => 5 + s.len(),
-            NodeValue::Jid(j) => 16 + j.user.len() + j.server.len(),
-        };
-    }
-    n + match &node.content {
+/// A cheap estimate of the encoded size of `node`, to size the output buffer once: exact for
+/// byte content (the bulk of most stanzas), generous for tags and attributes. Not a bound: the
+/// buffer still grows if a node has unusually long attribute values.
+pub(crate) fn size_estimate(node: &Node) -> usize {
+    let own = 8 + node.tag.len() + 24 * node.attrs.len();
+    own + match &node.content {
         None => 0,
         Some(NodeContent::Bytes(b)) => 5 + b.len(),
         Some(NodeContent::String(s)) => 5 + s.len(),
-        Some(NodeContent::Nodes(children)) => 3 + children.iter().map(size_bound).sum::<usize>(),
+        Some(NodeContent::Nodes(children)) => 3 + children.iter().map(size_estimate).sum::<usize>(),
     }
 }

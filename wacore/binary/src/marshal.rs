@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use crate::decoder::Decoder;
-use crate::encoder::{Counter, Encoder, size_bound};
+use crate::encoder::{Counter, Encoder, size_estimate};
 use crate::error::{BinaryError, Result};
 use crate::node::{Node, NodeRef};
 
@@ -25,7 +25,7 @@ pub const MAX_DECOMPRESSED_SIZE: usize = 16 << 20;
 
 /// Encodes `node` into a new buffer: flag byte `0x00` + node bytes.
 pub fn marshal(node: &Node) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1 + size_bound(node));
+    let mut out = Vec::with_capacity(1 + size_estimate(node));
     marshal_to_vec(node, &mut out)?;
     Ok(out)
 }
@@ -34,7 +34,7 @@ pub fn marshal(node: &Node) -> Result<Vec<u8>> {
 /// error `out` is left as it was.
 pub fn marshal_to_vec(node: &Node, out: &mut Vec<u8>) -> Result<()> {
     let start = out.len();
-    out.reserve(1 + size_bound(node));
+    out.reserve(1 + size_estimate(node));
     out.push(FLAG_PLAIN);
     let r = Encoder::new(out).node(node, 0);
     if r.is_err() {

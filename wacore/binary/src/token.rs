@@ -106,8 +106,22 @@ pub fn index_of_token(s: &str) -> Option<Token> {
     if meta >> 16 != len as u32 || PHF_KEYS.get(slot).copied() != Some(key_word) {
         return None;
     }
-    let (token, candidate) = decode_code((meta & 0xFFFF) as u16)?;
-    (len <= 8 || token_tail_eq(candidate.as_bytes(), bytes)).then_some(token)
+    let code = (meta & 0xFFFF) as u16;
+    let token = if code < 256 {
+        Token::Single(code as u8)
+    } else {
+        Token::Double {
+            dict: ((code - 256) >> 8) as u8,
+            index: (code & 0xFF) as u8,
+        }
+    };
+    if len > 8 {
+        let (_, candidate) = decode_code(code)?;
+        if !token_tail_eq(candidate.as_bytes(), bytes) {
+            return None;
+        }
+    }
+    Some(token)
 }
 
 /// The single-byte token index of `s`, if it is one.
