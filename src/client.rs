@@ -46,18 +46,16 @@ pub(crate) const NODE_HANDLERS: &[(&str, NodeHandler)] = &[
     }),
     ("iq", |c, n| Box::pin(crate::request::handle_iq(c, n))),
     ("message", |c, n| {
-        Box::pin(crate::stanzas::handle_message(c, n))
+        Box::pin(crate::message::handle_message(c, n))
     }),
     ("receipt", |c, n| {
-        Box::pin(crate::stanzas::handle_receipt(c, n))
+        Box::pin(crate::receipt::handle_receipt(c, n))
     }),
     ("notification", |c, n| {
         Box::pin(crate::stanzas::handle_notification(c, n))
     }),
     ("call", |c, n| Box::pin(crate::stanzas::handle_call(c, n))),
-    ("ack", |c, n| {
-        Box::pin(crate::stanzas::handle_server_ack(c, n))
-    }),
+    ("ack", |c, n| Box::pin(crate::send::handle_server_ack(c, n))),
 ];
 
 /// Connection progress, observable through [`Client::wait_for_socket`] and
@@ -113,6 +111,7 @@ pub struct Client {
     pub(crate) offline_sync: OfflineSync,
     pub(crate) pairing: PairingState,
     pub(crate) push_name_override: Option<String>,
+    pub(crate) messaging: crate::messaging::MessagingState,
 }
 
 impl std::fmt::Debug for Client {
@@ -170,7 +169,7 @@ impl Client {
         let (state, _) = watch::channel(ConnState::default());
         let (stop, _) = watch::channel(false);
         let prefix: [u8; 2] = rand::random();
-        Arc::new(Self {
+        let client = Arc::new(Self {
             persistence_manager,
             transport_factory,
             http_client,
@@ -198,7 +197,10 @@ impl Client {
             offline_sync: OfflineSync::default(),
             pairing: PairingState::default(),
             push_name_override,
-        })
+            messaging: Default::default(),
+        });
+        crate::messaging::install(&client);
+        client
     }
 
     /// Registers an event handler.

@@ -1,9 +1,6 @@
-//! Acknowledging `message`, `receipt`, `notification` and `call` stanzas, and the
-//! entry points where the messaging features plug in.
-//!
-//! Message decryption and receipts (issue #8) hook in at [`handle_message`] and
-//! [`handle_receipt`]; until then these stanzas are acknowledged (so the server
-//! stops redelivering them) and counted for offline sync.
+//! Acknowledging `notification` and `call` stanzas (and the ack helper every handler uses).
+//! `message` and `receipt` stanzas are handled by the messaging modules
+//! (`crate::message`, `crate::receipt`).
 
 use std::sync::Arc;
 
@@ -36,17 +33,6 @@ fn count_offline(client: &Arc<Client>, node: &Node) {
     }
 }
 
-pub(crate) async fn handle_message(client: &Arc<Client>, node: Node) {
-    log::debug!(target: "Client/Recv", "message {:?} (decryption arrives with messaging)", node.get_attr("id").map(|v| v.as_str().into_owned()));
-    client.send_ack(&node).await;
-    count_offline(client, &node);
-}
-
-pub(crate) async fn handle_receipt(client: &Arc<Client>, node: Node) {
-    client.send_ack(&node).await;
-    count_offline(client, &node);
-}
-
 pub(crate) async fn handle_call(client: &Arc<Client>, node: Node) {
     client.send_ack(&node).await;
 }
@@ -61,6 +47,7 @@ pub(crate) async fn handle_notification(client: &Arc<Client>, node: Node) {
     match ty.as_str() {
         "link_code_companion_reg" => crate::pair_code::handle_notification(client, &node).await,
         "encrypt" => crate::prekeys::handle_encrypt_notification(client, &node),
+        "server_sync" => crate::appstate::handle_server_sync(client, &node),
         _ => client.dispatch_event(Event::Notification(node)),
     }
 }

@@ -160,7 +160,6 @@ async fn send_dm(
         None,
         &bundles,
         &EncAttrs::default(),
-        &mut rand::rng(),
     )
     .await
     .unwrap();
@@ -294,7 +293,6 @@ async fn send_group(
         None,
         bundles,
         &EncAttrs::default(),
-        &mut rand::rng(),
     )
     .await
     .unwrap();

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use rand::Rng;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::jid::Jid;
 use wacore_binary::node::Node;
@@ -119,14 +118,13 @@ pub struct ParticipantNodes {
 /// Encrypts `plaintext` (own devices get `own_plaintext` when given: the device-sent copy) for
 /// each target, padding each copy. Locking is the caller's: this is used with the session locks
 /// of every target held, or from a single-threaded context (tests, benches).
-pub async fn encrypt_for_devices<R: Rng + ?Sized>(
+pub async fn encrypt_for_devices(
     stores: &mut SignalStoreAdapter,
     targets: &[DeviceTarget],
     plaintext: &[u8],
     own_plaintext: Option<&[u8]>,
     bundles: &HashMap<Jid, PreKeyBundle>,
     attrs: &EncAttrs,
-    rng: &mut R,
 ) -> Result<ParticipantNodes> {
     let mut out = ParticipantNodes::default();
     for target in targets {
@@ -152,7 +150,7 @@ pub async fn encrypt_for_devices<R: Rng + ?Sized>(
             ));
             continue;
         }
-        let padded = pad_message(pt.to_vec(), rng);
+        let padded = pad_message(pt.to_vec(), &mut rand::rng());
         match encrypt_for_device(stores, &target.session, bundle, &padded).await {
             Ok((ty, ciphertext)) => {
                 out.includes_prekey |= ty == EncType::PreKey;

@@ -135,7 +135,7 @@ impl SessionStore for SessionAdapter {
     async fn store_session(
         &mut self,
         address: &ProtocolAddress,
-        record: &SessionRecord,
+        record: SessionRecord,
     ) -> Result<()> {
         self.0
             .put_session(&address.to_string(), &record.serialize())
@@ -336,7 +336,7 @@ impl SenderKeyStore for SenderKeyAdapter {
     async fn store_sender_key(
         &mut self,
         sender_key_name: &SenderKeyName,
-        record: &SenderKeyRecord,
+        record: SenderKeyRecord,
     ) -> Result<()> {
         self.0
             .put_sender_key(&sender_key_name.to_string(), &record.serialize())

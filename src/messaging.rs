@@ -1,0 +1,455 @@
+//! Shared state of the messaging features (send, receive, receipts, retries): per-device
+//! session locks, per-chat ordered queues, pending message acks, device-list, group-member and
+//! LID caches, the recent-sent cache for retries and the recently-processed ids.
+//!
+//! Everything starts empty (an idle client allocates nothing here) and is filled on demand.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedMutexGuard, mpsc, oneshot};
+use wacore::message::OwnIds;
+use wacore::send::GroupMembers;
+use wacore::store::{Device, LidPnMappingEntry};
+use wacore::types::events::{Event, EventHandler};
+use wacore_binary::jid::{Jid, JidExt};
+use wacore_binary::node::Node;
+use waproto::whatsapp as wa;
+
+use crate::client::Client;
+
+/// How long a chat queue's worker waits for more messages before exiting.
+const QUEUE_IDLE: Duration = Duration::from_secs(30);
+/// How long cached device lists and group member lists are trusted without a notification.
+const CACHE_TTL: Duration = Duration::from_secs(300);
+/// Sent messages kept in memory for retry receipts.
+const RECENT_SENT: usize = 512;
+/// Processed message ids remembered to drop redeliveries Signal cannot recognise.
+const RECENT_PROCESSED: usize = 4096;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Our keys and identities, cached per connection.
+pub(crate) struct OwnKeys {
+    pub(crate) device: Device,
+    pub(crate) ids: OwnIds,
+}
+
+struct Timed<T> {
+    value: T,
+    at: Instant,
+}
+
+/// A bounded insertion-ordered map.
+struct Recent<K, V> {
+    map: HashMap<K, V>,
+    order: VecDeque<K>,
+    cap: usize,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> Recent<K, V> {
+    fn new(cap: usize) -> Self {
+        Self {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+
+    fn insert(&mut self, k: K, v: V) -> bool {
+        if self.map.insert(k.clone(), v).is_some() {
+            return false;
+        }
+        self.order.push_back(k);
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        true
+    }
+
+    fn get(&self, k: &K) -> Option<&V> {
+        self.map.get(k)
+    }
+}
+
+#[derive(Default)]
+struct LidMap {
+    pn_to_lid: HashMap<String, String>,
+    lid_to_pn: HashMap<String, String>,
+    /// Phone users the store was asked about and had no LID for.
+    unknown: HashSet<String>,
+}
+
+/// The messaging state of one client.
+#[derive(Default)]
+pub(crate) struct MessagingState {
+    keys: Mutex<Option<(u64, Arc<OwnKeys>)>>,
+    session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    chat_queues: Mutex<HashMap<String, mpsc::UnboundedSender<Node>>>,
+    acks: Mutex<HashMap<String, oneshot::Sender<Node>>>,
+    devices: Mutex<HashMap<String, Timed<Arc<Vec<Jid>>>>>,
+    groups: Mutex<HashMap<String, Timed<Arc<GroupMembers>>>>,
+    lids: Mutex<LidMap>,
+    migrated: Mutex<HashSet<String>>,
+    recent_sent: Mutex<Option<Recent<(String, String), Arc<wa::Message>>>>,
+    processed: Mutex<Option<Recent<String, ()>>>,
+    pub(crate) incoming_retries: Mutex<HashMap<String, u32>>,
+    pub(crate) outgoing_retries: Mutex<HashMap<(String, String), u32>>,
+    listener: AtomicBool,
+}
+
+impl Client {
+    pub(crate) fn messaging(&self) -> &MessagingState {
+        &self.messaging
+    }
+
+    /// Our device keys and identities (cached until the next connection).
+    pub(crate) async fn own_keys(&self) -> Arc<OwnKeys> {
+        let generation = self
+            .connection_generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        if let Some((g, k)) = lock(&self.messaging.keys).as_ref()
+            && *g == generation
+            && k.ids.pn.is_some()
+        {
+            return Arc::clone(k);
+        }
+        let device = self.persistence_manager.get_device_snapshot().await;
+        let keys = Arc::new(OwnKeys {
+            ids: OwnIds {
+                pn: device.pn.clone(),
+                lid: device.lid.clone(),
+            },
+            device,
+        });
+        *lock(&self.messaging.keys) = Some((generation, Arc::clone(&keys)));
+        keys
+    }
+
+    /// Locks the Signal session of one device address (see
+    /// [`Jid::to_protocol_address_string`]).
+    pub(crate) async fn lock_session(&self, key: &str) -> OwnedMutexGuard<()> {
+        let m = {
+            let mut locks = lock(&self.messaging.session_locks);
+            if locks.len() > 4096 {
+                locks.retain(|_, m| Arc::strong_count(m) > 1);
+            }
+            Arc::clone(locks.entry(key.to_string()).or_default())
+        };
+        m.lock_owned().await
+    }
+
+    /// Locks several sessions, in sorted order (no deadlock between senders).
+    pub(crate) async fn lock_sessions(&self, mut keys: Vec<String>) -> Vec<OwnedMutexGuard<()>> {
+        keys.sort_unstable();
+        keys.dedup();
+        let mut guards = Vec::with_capacity(keys.len());
+        for k in &keys {
+            guards.push(self.lock_session(k).await);
+        }
+        guards
+    }
+
+    /// Registers a waiter for the server's `<ack class="message" id>`.
+    pub(crate) fn expect_message_ack(&self, id: &str) -> oneshot::Receiver<Node> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.messaging.acks).insert(id.to_string(), tx);
+        rx
+    }
+
+    /// Forgets an ack waiter (send failed or timed out).
+    pub(crate) fn forget_message_ack(&self, id: &str) {
+        lock(&self.messaging.acks).remove(id);
+    }
+
+    /// Hands a message ack to its waiter; false if nobody waits.
+    pub(crate) fn resolve_message_ack(&self, node: &Node) -> bool {
+        let Some(id) = node.get_attr("id") else {
+            return false;
+        };
+        let waiter = lock(&self.messaging.acks).remove(id.as_str().as_ref());
+        match waiter {
+            Some(tx) => tx.send(node.clone()).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Queues an incoming message on its chat's ordered queue (one worker per active chat).
+    pub(crate) fn enqueue_message(self: &Arc<Self>, key: String, node: Node) {
+        let mut queues = lock(&self.messaging.chat_queues);
+        let node = match queues.get(&key) {
+            Some(tx) => match tx.send(node) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(node)) => node,
+            },
+            None => node,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        if tx.send(node).is_err() {
+            return;
+        }
+        queues.insert(key.clone(), tx);
+        drop(queues);
+        let weak = Arc::downgrade(self);
+        tokio::spawn(chat_worker(weak, key, rx));
+    }
+
+    /// Cached devices of a user (non-AD JID string key).
+    pub(crate) fn cached_devices(&self, user: &Jid) -> Option<Arc<Vec<Jid>>> {
+        let map = lock(&self.messaging.devices);
+        let e = map.get(&user.to_non_ad().to_string())?;
+        (e.at.elapsed() < CACHE_TTL).then(|| Arc::clone(&e.value))
+    }
+
+    pub(crate) fn cache_devices(&self, user: &Jid, devices: Vec<Jid>) -> Arc<Vec<Jid>> {
+        let v = Arc::new(devices);
+        lock(&self.messaging.devices).insert(
+            user.to_non_ad().to_string(),
+            Timed {
+                value: Arc::clone(&v),
+                at: Instant::now(),
+            },
+        );
+        v
+    }
+
+    pub(crate) fn cached_group(&self, group: &Jid) -> Option<Arc<GroupMembers>> {
+        let map = lock(&self.messaging.groups);
+        let e = map.get(&group.to_string())?;
+        (e.at.elapsed() < CACHE_TTL).then(|| Arc::clone(&e.value))
+    }
+
+    pub(crate) fn cache_group(&self, members: GroupMembers) -> Arc<GroupMembers> {
+        let v = Arc::new(members);
+        lock(&self.messaging.groups).insert(
+            v.jid.to_string(),
+            Timed {
+                value: Arc::clone(&v),
+                at: Instant::now(),
+            },
+        );
+        v
+    }
+
+    /// Drops cached group members (membership changed).
+    pub fn invalidate_group_cache(&self, group: &Jid) {
+        lock(&self.messaging.groups).remove(&group.to_string());
+    }
+
+    /// Drops a user's cached device list (their devices changed).
+    pub fn invalidate_device_cache(&self, user: &Jid) {
+        let mut map = lock(&self.messaging.devices);
+        map.remove(&user.to_non_ad().to_string());
+        let alt = if user.is_pn() {
+            self.known_lid(&user.user).map(Jid::lid)
+        } else {
+            self.known_pn(&user.user).map(Jid::pn)
+        };
+        if let Some(alt) = alt {
+            map.remove(&alt.to_string());
+        }
+    }
+
+    /// The LID user of a phone-number user, if known in memory.
+    pub(crate) fn known_lid(&self, pn_user: &str) -> Option<String> {
+        lock(&self.messaging.lids).pn_to_lid.get(pn_user).cloned()
+    }
+
+    /// The phone-number user of a LID user, if known in memory.
+    pub(crate) fn known_pn(&self, lid_user: &str) -> Option<String> {
+        lock(&self.messaging.lids).lid_to_pn.get(lid_user).cloned()
+    }
+
+    /// Records a LID <-> phone-number mapping (users, no devices); persists new ones.
+    pub(crate) async fn learn_lid(&self, pn_user: &str, lid_user: &str, source: &str) {
+        if pn_user.is_empty() || lid_user.is_empty() {
+            return;
+        }
+        {
+            let mut map = lock(&self.messaging.lids);
+            if map.pn_to_lid.get(pn_user).map(String::as_str) == Some(lid_user) {
+                return;
+            }
+            map.pn_to_lid
+                .insert(pn_user.to_string(), lid_user.to_string());
+            map.lid_to_pn
+                .insert(lid_user.to_string(), pn_user.to_string());
+            map.unknown.remove(pn_user);
+        }
+        let now = chrono::Utc::now().timestamp();
+        let entry = LidPnMappingEntry {
+            lid: lid_user.to_string(),
+            phone_number: pn_user.to_string(),
+            created_at: now,
+            updated_at: now,
+            learning_source: source.to_string(),
+        };
+        if let Err(e) = self
+            .persistence_manager
+            .backend()
+            .put_lid_mapping(&entry)
+            .await
+        {
+            log::warn!(target: "Client", "failed to store LID mapping: {e}");
+        }
+    }
+
+    /// The LID user of a phone-number user: memory, then the store.
+    pub(crate) async fn lid_for_pn(&self, pn_user: &str) -> Option<String> {
+        {
+            let map = lock(&self.messaging.lids);
+            if let Some(l) = map.pn_to_lid.get(pn_user) {
+                return Some(l.clone());
+            }
+            if map.unknown.contains(pn_user) {
+                return None;
+            }
+        }
+        let found = self
+            .persistence_manager
+            .backend()
+            .get_pn_mapping(pn_user)
+            .await
+            .ok()
+            .flatten();
+        let mut map = lock(&self.messaging.lids);
+        match found {
+            Some(e) => {
+                map.pn_to_lid.insert(pn_user.to_string(), e.lid.clone());
+                map.lid_to_pn.insert(e.lid.clone(), pn_user.to_string());
+                Some(e.lid)
+            }
+            None => {
+                map.unknown.insert(pn_user.to_string());
+                None
+            }
+        }
+    }
+
+    /// The JID whose Signal session and sender keys a device uses: its LID form when known
+    /// (moving an existing phone-number session over the first time), else itself.
+    pub(crate) async fn session_jid(&self, device: &Jid) -> Jid {
+        if !device.is_pn() {
+            return device.clone();
+        }
+        let Some(lid) = self.lid_for_pn(&device.user).await else {
+            return device.clone();
+        };
+        let lid_jid = Jid::lid_device(lid, device.device);
+        self.migrate_session(device, &lid_jid).await;
+        lid_jid
+    }
+
+    async fn migrate_session(&self, pn: &Jid, lid: &Jid) {
+        let pn_key = pn.to_protocol_address_string();
+        if !lock(&self.messaging.migrated).insert(pn_key.clone()) {
+            return;
+        }
+        let lid_key = lid.to_protocol_address_string();
+        let _guards = self
+            .lock_sessions(vec![pn_key.clone(), lid_key.clone()])
+            .await;
+        let store = self.persistence_manager.backend();
+        let Ok(Some(session)) = store.get_session(&pn_key).await else {
+            return;
+        };
+        if matches!(store.has_session(&lid_key).await, Ok(false)) {
+            log::debug!(target: "Client", "moving session {pn_key} to {lid_key}");
+            let _ = store.put_session(&lid_key, &session).await;
+            if let Ok(Some(identity)) = store.load_identity(&pn_key).await
+                && let Ok(key) = <[u8; 32]>::try_from(identity.as_slice())
+            {
+                let _ = store.put_identity(&lid_key, key).await;
+            }
+        }
+        let _ = store.delete_session(&pn_key).await;
+    }
+
+    /// Remembers a sent message for retry receipts.
+    pub(crate) fn remember_sent(&self, chat: &Jid, id: &str, message: Arc<wa::Message>) {
+        lock(&self.messaging.recent_sent)
+            .get_or_insert_with(|| Recent::new(RECENT_SENT))
+            .insert((chat.to_string(), id.to_string()), message);
+    }
+
+    /// A recently sent message.
+    pub(crate) fn recent_sent(&self, chat: &Jid, id: &str) -> Option<Arc<wa::Message>> {
+        lock(&self.messaging.recent_sent)
+            .as_ref()?
+            .get(&(chat.to_string(), id.to_string()))
+            .cloned()
+    }
+
+    /// Records a processed message key; false when it was already processed.
+    pub(crate) fn mark_processed(&self, key: String) -> bool {
+        lock(&self.messaging.processed)
+            .get_or_insert_with(|| Recent::new(RECENT_PROCESSED))
+            .insert(key, ())
+    }
+}
+
+/// Wires the messaging state into a new client (its cache invalidation listener).
+pub(crate) fn install(client: &Arc<Client>) {
+    if client.messaging.listener.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    client.register_handler(Arc::new(CacheInvalidator(Arc::downgrade(client))));
+}
+
+/// Drops cached device lists and group members when the server says they changed.
+struct CacheInvalidator(Weak<Client>);
+
+impl EventHandler for CacheInvalidator {
+    fn handle_event(&self, event: &Event) {
+        let Some(client) = self.0.upgrade() else {
+            return;
+        };
+        match event {
+            Event::Notification(node) => {
+                let ty = node.get_attr("type").map(|t| t.as_str().into_owned());
+                let from = node.attrs().optional_jid("from");
+                match (ty.as_deref(), from) {
+                    (Some("devices"), Some(from)) => client.invalidate_device_cache(&from),
+                    (Some("w:gp2"), Some(from)) if from.is_group() => {
+                        client.invalidate_group_cache(&from)
+                    }
+                    _ => {}
+                }
+            }
+            Event::GroupUpdate(u) => client.invalidate_group_cache(&u.group_jid),
+            Event::DeviceListUpdate(u) => client.invalidate_device_cache(&u.user),
+            _ => {}
+        }
+    }
+}
+
+async fn chat_worker(client: Weak<Client>, key: String, mut rx: mpsc::UnboundedReceiver<Node>) {
+    loop {
+        let node = match tokio::time::timeout(QUEUE_IDLE, rx.recv()).await {
+            Ok(Some(node)) => node,
+            Ok(None) => break,
+            Err(_) => {
+                let Some(c) = client.upgrade() else { break };
+                let mut queues = lock(&c.messaging.chat_queues);
+                match rx.try_recv() {
+                    Ok(node) => {
+                        drop(queues);
+                        node
+                    }
+                    Err(_) => {
+                        queues.remove(&key);
+                        break;
+                    }
+                }
+            }
+        };
+        let Some(c) = client.upgrade() else { break };
+        crate::message::process_message(&c, node).await;
+    }
+}
