@@ -3,6 +3,9 @@
 //! Patch contents are end-to-end encrypted between an account's devices; the server only orders
 //! them.
 
+use prost::Message as _;
+use waproto::whatsapp as wa;
+
 use crate::session::Session;
 use crate::stanza::Stanza;
 use crate::state::World;
@@ -29,6 +32,7 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
         return s.iq_error(w, iq, 400, "bad-request");
     };
     let mut out = Vec::new();
+    let mut uploaded = Vec::new();
     for c in sync.all("collection") {
         let name = c.get_or_empty("name").to_owned();
         if !COLLECTIONS.contains(&name.as_str()) {
@@ -51,13 +55,23 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
                 out.push(error_collection(&name, 409, "conflict"));
                 continue;
             }
+            let Ok(mut decoded) = wa::SyncdPatch::decode(p.as_slice()) else {
+                out.push(error_collection(&name, 400, "bad-request"));
+                continue;
+            };
             col.version += 1;
-            col.patches.insert(col.version, p);
+            let version = col.version;
+            // Patches are served with their version, as the server assigned it.
+            decoded.version = Some(wa::SyncdVersion {
+                version: Some(version),
+            });
+            col.patches.insert(version, decoded.encode_to_vec());
             out.push(
                 Stanza::new("collection")
-                    .attr("name", name)
-                    .attr("version", col.version.to_string()),
+                    .attr("name", name.clone())
+                    .attr("version", version.to_string()),
             );
+            uploaded.push((name, version));
             continue;
         }
         let mut node = Stanza::new("collection").attr("name", name.clone());
@@ -92,6 +106,30 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
         out.push(node);
     }
     s.iq_result(w, iq, vec![Stanza::new("sync").children(out)]);
+    for (name, version) in uploaded {
+        server_sync(w, &me.phone, me.device, &name, version);
+    }
+}
+
+/// Tells the account's other devices that a collection changed (`server_sync`).
+fn server_sync(w: &mut World, phone: &str, from_device: u16, name: &str, version: u64) {
+    for dev in w.device_ids(phone) {
+        if dev == from_device {
+            continue;
+        }
+        let id = w.next_stanza_id();
+        let n = Stanza::new("notification")
+            .attr("from", crate::jid::PN)
+            .attr("type", "server_sync")
+            .attr("id", id.clone())
+            .attr("t", crate::state::unix_now().to_string())
+            .child(
+                Stanza::new("collection")
+                    .attr("name", name)
+                    .attr("version", version.to_string()),
+            );
+        w.deliver(phone, dev, "notification", &id, n);
+    }
 }
 
 fn error_collection(name: &str, code: u16, text: &str) -> Stanza {

@@ -55,6 +55,7 @@ pub(crate) fn aes_ctr(key: &[u8; 32], iv: &[u8; 16], data: &[u8]) -> Vec<u8> {
 }
 
 /// AES-256-GCM encryption with a 12-byte nonce and associated data.
+#[cfg(test)]
 pub(crate) fn gcm_encrypt(
     key: &[u8],
     nonce: &[u8; 12],
@@ -88,6 +89,53 @@ pub(crate) fn gcm_decrypt(
         },
     )
     .map_err(|_| Error::Crypto("AES-GCM authentication failed".into()))
+}
+
+/// Media encrypted for upload, and what the message referencing it carries.
+pub(crate) struct EncryptedMedia {
+    /// The upload body: AES-256-CBC ciphertext followed by the first 10 bytes of the MAC.
+    pub body: Vec<u8>,
+    /// The random media key.
+    pub media_key: [u8; 32],
+    /// SHA-256 of the plaintext.
+    pub file_sha256: [u8; 32],
+    /// SHA-256 of the upload body.
+    pub file_enc_sha256: [u8; 32],
+}
+
+/// Encrypts media as WhatsApp does: HKDF(media key, info = `WhatsApp <Type> Keys`, 112 bytes) ->
+/// iv, cipher key, MAC key; body = AES-256-CBC(PKCS#7) || HMAC-SHA256(mac key, iv || ct)[..10].
+pub(crate) fn encrypt_media(plaintext: &[u8], info: &str) -> Result<EncryptedMedia> {
+    use cbc::cipher::{BlockModeEncrypt, block_padding::Pkcs7};
+    let media_key = random_bytes::<32>();
+    let expanded = hkdf(&media_key, None, info.as_bytes(), 112)?;
+    let short = || Error::Crypto("media key expansion".into());
+    let iv: [u8; 16] = expanded
+        .get(..16)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(short)?;
+    let key: [u8; 32] = expanded
+        .get(16..48)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(short)?;
+    let mac_key = expanded.get(48..80).ok_or_else(short)?;
+    let mut buf = plaintext.to_vec();
+    buf.resize(plaintext.len() + 16, 0);
+    let ct_len = cbc::Encryptor::<aes::Aes256>::new(&key.into(), &iv.into())
+        .encrypt_padded::<Pkcs7>(&mut buf, plaintext.len())
+        .map_err(|_| Error::Crypto("media padding".into()))?
+        .len();
+    buf.truncate(ct_len);
+    let mut signed = iv.to_vec();
+    signed.extend_from_slice(&buf);
+    let mac = hmac_sha256(mac_key, &signed);
+    buf.extend_from_slice(mac.get(..10).unwrap_or_default());
+    Ok(EncryptedMedia {
+        file_sha256: sha256(plaintext),
+        file_enc_sha256: sha256(&buf),
+        body: buf,
+        media_key,
+    })
 }
 
 /// Random bytes.

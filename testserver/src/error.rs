@@ -45,6 +45,9 @@ pub enum Error {
     /// The simulated phone could not encrypt or decrypt.
     #[error("phone crypto: {0}")]
     Crypto(String),
+    /// The server refused a stanza the phone sent (the ack's error code, and the target).
+    #[error("the server rejected the stanza to {1} with error {0}")]
+    Rejected(u16, String),
     /// The server has been shut down.
     #[error("the server is shut down")]
     ShutDown,

@@ -72,9 +72,22 @@ impl Faults {
         Ok((phone, jid.device))
     }
 
-    /// Closes a device's connection abruptly (no stream error): the client sees the socket drop.
+    /// Closes a device's connection abruptly, at once (no stream error, and frames the server
+    /// had queued but not yet written are not sent): the client sees the socket drop. Stanzas it
+    /// had not acked stay queued and are delivered again when it logs back in.
     pub fn drop_connection(&self, device_jid: &str) -> Result<()> {
-        self.send(device_jid, Outbound::Drop)
+        let (phone, dev) = self.device(device_jid)?;
+        let world = self.shared.world();
+        let conn = world
+            .account(&phone)
+            .and_then(|a| a.devices.get(&dev))
+            .and_then(|d| d.conn)
+            .ok_or_else(|| Error::NotConnected(device_jid.to_owned()))?;
+        if world.kill_conn(conn) {
+            Ok(())
+        } else {
+            Err(Error::NotConnected(device_jid.to_owned()))
+        }
     }
 
     /// Sends `<stream:error code=...>` to a device and closes its connection.

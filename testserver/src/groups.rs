@@ -67,6 +67,8 @@ pub(crate) fn create_group(
         creator: creator.to_owned(),
         creation: now,
         description: None,
+        description_set: (String::new(), 0),
+        member_add_all: false,
         participants,
         announce: false,
         locked: false,
@@ -131,12 +133,21 @@ pub(crate) fn metadata(w: &World, id: &str) -> Option<Stanza> {
         n.set("s_o_pn", Jid::user(&g.subject_owner, jid::PN).to_string());
     }
     if let Some((desc, did)) = &g.description {
+        let (owner, t) = &g.description_set;
         n.push(
             Stanza::new("description")
                 .attr("id", did.clone())
+                .attr("participant", user_jid(owner))
+                .attr("t", t.to_string())
                 .child(Stanza::new("body").bytes(desc.as_bytes().to_vec())),
         );
     }
+    let add_mode = if g.member_add_all {
+        "all_member_add"
+    } else {
+        "admin_add"
+    };
+    n.push(Stanza::new("member_add_mode").bytes(add_mode.as_bytes().to_vec()));
     if g.announce {
         n.push(Stanza::new("announcement"));
     }
@@ -298,10 +309,17 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
             if let Some(g) = w.groups.get_mut(&id) {
                 g.invite_code = code.clone();
             }
+            notify(
+                w,
+                &id,
+                &me.phone,
+                Stanza::new("invite").attr("code", code.clone()),
+                None,
+            );
             Ok(vec![Stanza::new("invite").attr("code", code)])
         }
         (action @ ("add" | "remove" | "promote" | "demote"), true) => {
-            if !role.is_admin() {
+            if !(role.is_admin() || (action == "add" && group.member_add_all)) {
                 return Err((401, "not-authorized"));
             }
             let targets: Vec<(String, Option<String>)> = op
@@ -409,8 +427,10 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                 .get("id")
                 .map(str::to_owned)
                 .unwrap_or_else(|| w.next_stanza_id());
+            let now = unix_now();
             if let Some(g) = w.groups.get_mut(&id) {
                 g.description = body.clone().map(|b| (b, new_id.clone()));
+                g.description_set = (me.phone.clone(), now);
             }
             let mut n = Stanza::new("description").attr("id", new_id);
             match body {
@@ -448,6 +468,21 @@ fn on_group(w: &mut World, me: &Me, g: &Jid, op: &Stanza, set: bool) -> GResult 
                     "not_ephemeral" => g.ephemeral = 0,
                     _ => g.membership_approval = approval,
                 }
+            }
+            notify(w, &id, &me.phone, op.clone(), None);
+            Ok(vec![])
+        }
+        ("member_add_mode", true) => {
+            if !role.is_admin() {
+                return Err((401, "not-authorized"));
+            }
+            let all = match op.text() {
+                Some("all_member_add") => true,
+                Some("admin_add") => false,
+                _ => return Err((400, "bad-request")),
+            };
+            if let Some(g) = w.groups.get_mut(&id) {
+                g.member_add_all = all;
             }
             notify(w, &id, &me.phone, op.clone(), None);
             Ok(vec![])

@@ -8,8 +8,6 @@ pub(crate) const PN: &str = "s.whatsapp.net";
 pub(crate) const LID: &str = "lid";
 /// The group server.
 pub(crate) const GROUP: &str = "g.us";
-/// The broadcast server (status).
-pub(crate) const BROADCAST: &str = "broadcast";
 
 /// A parsed JID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -32,16 +32,20 @@ pub(crate) fn handle(s: &Session, w: &mut World, msg: &Stanza) {
         log::debug!(target: "TestServer/Message", "duplicate message {id} from {}", me.phone);
         return ack(s, w, &id, &to_raw);
     }
-    let result = if to.is_group() {
-        route_group(w, &me, &to, msg)
-    } else if to.is_pn() || to.is_lid() {
-        route_direct(w, &me, &to, msg)
-    } else {
-        Err(400)
-    };
-    match result {
+    match route(w, &me, &to, msg) {
         Ok(()) => ack(s, w, &id, &to_raw),
         Err(code) => nack(s, w, &id, &to_raw, code),
+    }
+}
+
+/// Routes a message from `me` to `to` (a user or a group); the error is the ack error code.
+pub(crate) fn route(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u16> {
+    if to.is_group() {
+        route_group(w, me, to, msg)
+    } else if to.is_pn() || to.is_lid() {
+        route_direct(w, me, to, msg)
+    } else {
+        Err(400)
     }
 }
 
@@ -137,7 +141,7 @@ fn route_direct(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u1
     if targets.is_empty()
         && let Some(enc) = msg.first("enc")
     {
-        targets.push((Jid::device(&to.user, 0, &to.server), enc.clone()));
+        targets.push((to.clone(), enc.clone()));
     }
     if targets.is_empty() {
         return Err(400);

@@ -202,9 +202,10 @@ pub(crate) fn on_iq_answer(s: &Session, w: &mut World, iq: &Stanza) {
         }
         _ => Err(Error::Pairing("companion rejected pair-success".into())),
     };
-    if outcome.is_ok() {
+    if let Ok(paired) = &outcome {
         // The companion must reconnect and log in as the new device.
         w.send_conn(s.conn, Outbound::StreamError(515));
+        crate::phone::on_companion_paired(&s.shared, w, &awaiting.phone, paired.device);
     }
     if let Some(tx) = done {
         let _ = tx.send(outcome);

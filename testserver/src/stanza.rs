@@ -64,11 +64,6 @@ impl Stanza {
         }
     }
 
-    /// Removes an attribute.
-    pub fn unset(&mut self, key: &str) {
-        self.attrs.retain(|(k, _)| k != key);
-    }
-
     /// Appends one child.
     pub fn child(mut self, child: Stanza) -> Self {
         self.push(child);

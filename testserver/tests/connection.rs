@@ -13,7 +13,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Companion, MiniClient, attr, bytes, child, login, pair};
+use common::{Companion, MiniClient, attr, bytes, child, login, pair, settle};
 use testserver::{Config, TestServer};
 use wacore_binary::builder::NodeBuilder;
 use wacore_noise::{CertVerifier, KeyPair, NoiseInitiator};
@@ -32,8 +32,31 @@ async fn qr_pairing_then_login_gets_success_with_lid_and_empty_offline_batch() {
     let (mut c, success) = login(&server, &comp).await;
     assert_eq!(attr(&success, "lid"), paired.lid);
     assert!(attr(&success, "t").parse::<u64>().unwrap() > 1_600_000_000);
-    let ib = c.expect("offline marker", |n| n.tag == "ib").await;
-    assert_eq!(attr(child(&ib, "offline").unwrap(), "count"), "0");
+    // The phone welcomed its new companion while it reconnected: app-state key share and
+    // history-sync notification, Signal-encrypted, from the primary device, as peer messages.
+    let flushed = settle(&mut c).await;
+    assert_eq!(flushed.len(), 2, "{flushed:#?}");
+    for m in &flushed {
+        assert_eq!(
+            (
+                m.tag.as_str(),
+                attr(m, "from").as_str(),
+                attr(m, "category").as_str()
+            ),
+            ("message", "15550001111@s.whatsapp.net", "peer")
+        );
+        assert_eq!(attr(child(m, "enc").unwrap(), "type"), "pkmsg");
+    }
+    // Acked: the next login gets nothing (the ping orders the acks before it).
+    c.iq(
+        "after-acks",
+        "get",
+        "w:p",
+        vec![NodeBuilder::new("ping").build()],
+    )
+    .await;
+    let (mut c, _) = login(&server, &comp).await;
+    assert!(settle(&mut c).await.is_empty());
     // Keepalive.
     let pong = c
         .iq(
@@ -185,7 +208,20 @@ async fn offline_device_gets_its_queue_in_order_and_unacked_stanzas_survive_a_dr
     pair(&server, &alice_phone, &mut alice).await;
     let bob_dev = pair(&server, &bob_phone, &mut bob).await;
     let (mut ca, _) = login(&server, &alice).await;
+    settle(&mut ca).await;
+    // Bob takes his phone's welcome messages, then goes offline.
+    let (mut cb, _) = login(&server, &bob).await;
+    settle(&mut cb).await;
+    cb.iq(
+        "sync0",
+        "get",
+        "w:p",
+        vec![NodeBuilder::new("ping").build()],
+    )
+    .await;
+    drop(cb);
     // Bob is offline: three messages queue up.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     for i in 0..3 {
         let id = format!("OFF{i}");
         ca.send(&text_message(
@@ -268,7 +304,7 @@ async fn stream_error_and_dropped_frames_faults() {
     let mut comp = Companion::new();
     let dev = pair(&server, &phone, &mut comp).await;
     let (mut c, _) = login(&server, &comp).await;
-    c.expect("offline marker", |n| n.tag == "ib").await;
+    settle(&mut c).await;
     server.faults().drop_frames(&dev.jid, 1).unwrap();
     let ping = NodeBuilder::new("iq")
         .attr("id", "lost")

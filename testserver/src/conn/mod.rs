@@ -66,15 +66,24 @@ pub(crate) async fn run(ws: Ws, shared: Arc<Shared>) {
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let (closed_tx, closed_rx) = oneshot::channel();
-    let conn = shared.world().add_conn(tx);
-    let writer_task = tokio::spawn(write_loop(
-        sink,
-        writer,
-        rx,
-        shared.clone(),
-        conn,
-        closed_tx,
-    ));
+    let (conn, kill) = {
+        let mut w = shared.world();
+        let conn = w.add_conn(tx);
+        let kill = w
+            .conns
+            .get(&conn)
+            .map(|c| c.kill.clone())
+            .unwrap_or_default();
+        (conn, kill)
+    };
+    let writer = write_loop(sink, writer, rx, shared.clone(), conn);
+    let writer_task = tokio::spawn(async move {
+        tokio::select! {
+            () = writer => {}
+            () = kill.notified() => log::info!(target: "TestServer/Conn", "conn {conn}: cut (fault)"),
+        }
+        let _ = closed_tx.send(());
+    });
     let admission = {
         let mut w = shared.world();
         login::admit(
@@ -245,7 +254,6 @@ async fn write_loop(
     mut rx: mpsc::UnboundedReceiver<Outbound>,
     shared: Arc<Shared>,
     conn: ConnId,
-    closed: oneshot::Sender<()>,
 ) {
     let mut buf = Vec::new();
     while let Some(out) = rx.recv().await {
@@ -253,10 +261,6 @@ async fn write_loop(
             Outbound::Stanza(st) => (st, false),
             Outbound::StreamError(code) => (login::stream_error(Some(code), None), true),
             Outbound::Fatal(st) => (st, true),
-            Outbound::Drop => {
-                log::info!(target: "TestServer/Conn", "conn {conn}: dropping the socket (fault)");
-                break;
-            }
         };
         if !then_close && !pass_faults(&shared, conn).await {
             log::debug!(target: "TestServer/Conn", "conn {conn}: frame dropped (fault): <{}>", stanza.tag);
@@ -287,7 +291,6 @@ async fn write_loop(
             break;
         }
     }
-    let _ = closed.send(());
 }
 
 /// Applies the delay and drop faults to the next frame; false when it must be dropped.

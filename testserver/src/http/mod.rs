@@ -3,6 +3,8 @@
 
 mod admin;
 mod media;
+
+pub(crate) use media::store as store_media;
 mod ws;
 
 use std::convert::Infallible;

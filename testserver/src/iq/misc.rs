@@ -1,7 +1,7 @@
 //! Small IQ families: keepalive ping, passive/active, props, blocklist, privacy settings,
 //! profile pictures, about text, `media_conn`, and IQs the server acknowledges without state.
 
-use crate::jid::{self, Jid};
+use crate::jid::Jid;
 use crate::session::Session;
 use crate::stanza::Stanza;
 use crate::state::World;
@@ -214,9 +214,4 @@ pub(crate) fn media_conn(s: &Session, w: &mut World, iq: &Stanza) {
 /// IQs the server accepts without keeping anything (stats, dirty bits, disappearing mode).
 pub(crate) fn accept(s: &Session, w: &mut World, iq: &Stanza) {
     s.iq_result(w, iq, vec![]);
-}
-
-/// True for the server's own JID in `to`.
-pub(crate) fn is_server(to: Option<&str>) -> bool {
-    matches!(to, None | Some(jid::PN))
 }

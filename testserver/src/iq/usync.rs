@@ -64,9 +64,9 @@ fn answer_user(w: &World, u: &Stanza, protocols: &[String]) -> Stanza {
             "devices" => {
                 let mut list = Stanza::new("device-list");
                 if let Some(a) = account {
-                    for (id, d) in &a.devices {
-                        let mut dn = Stanza::new("device").attr("id", id.to_string());
-                        if *id != 0 {
+                    for d in a.devices.values() {
+                        let mut dn = Stanza::new("device").attr("id", d.id.to_string());
+                        if d.id != 0 {
                             dn.set("key-index", d.key_index.to_string());
                         }
                         list.push(dn);

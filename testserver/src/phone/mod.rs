@@ -98,6 +98,10 @@ pub(crate) struct PhoneCore {
     pub phone: String,
     /// Long-term keys.
     pub keys: PhoneKeys,
+    /// Signal sessions and sender keys (lock after the world, never before).
+    pub signal: Mutex<signal::SignalState>,
+    /// The account's app-state sync key and collection states (lock after the world).
+    pub app_state: Mutex<companion::AppState>,
     /// Messages decrypted so far.
     pub inbox: Mutex<Vec<ReceivedMessage>>,
     /// Woken on every new inbox entry.
@@ -154,6 +158,8 @@ impl PhoneHandle {
             let core = Arc::new(PhoneCore {
                 phone: phone.to_owned(),
                 keys,
+                signal: Mutex::new(signal::SignalState::default()),
+                app_state: Mutex::new(companion::AppState::default()),
                 inbox: Mutex::new(Vec::new()),
                 inbox_changed: Notify::new(),
                 conn,
@@ -263,9 +269,9 @@ impl PhoneHandle {
         await_pairing(rx).await
     }
 
-    /// A session for stanzas the phone sends (it behaves like a logged-in device 0).
-    pub(crate) fn session(&self) -> Result<Session> {
-        let w = self.shared.world();
+    /// A session for stanzas the phone sends (it behaves like a logged-in device 0), with the
+    /// world already locked.
+    pub(crate) fn session_in(&self, w: &World) -> Result<Session> {
         let acc = w
             .account(&self.core.phone)
             .ok_or_else(|| Error::UnknownAccount(self.core.phone.clone()))?;
@@ -317,25 +323,36 @@ async fn inbound(phone: &PhoneHandle, stanza: Stanza) {
     log::debug!(target: "TestServer/Phone", "{} <- {stanza}", phone.core.phone);
     let class = stanza.tag.clone();
     let id = stanza.get_or_empty("id").to_owned();
-    // The phone acks everything at once: nothing stays queued for device 0.
-    {
-        let mut w = phone.shared.world();
-        w.ack(&phone.core.phone, 0, &class, &id);
-    }
     if class == "message" {
-        recv::on_message(phone, &stanza).await;
+        recv::on_message(phone, &stanza);
     }
+    // The phone handles everything at once: nothing stays queued for device 0.
+    phone.shared.world().ack(&phone.core.phone, 0, &class, &id);
 }
 
-/// Accessor used by the pairing module.
-pub(crate) fn world_of(phone: &PhoneHandle) -> std::sync::MutexGuard<'_, World> {
-    phone.shared.world()
+/// Called (under the world lock) when a companion of `phone` finished pairing: the phone shares
+/// its app-state key and a history-sync notification with it, as a real phone does.
+pub(crate) fn on_companion_paired(shared: &Arc<Shared>, w: &World, phone: &str, device: u16) {
+    let Some(core) = w.phones.get(phone).cloned() else {
+        return;
+    };
+    let handle = PhoneHandle {
+        shared: shared.clone(),
+        core,
+    };
+    tokio::spawn(async move {
+        if let Err(e) = companion::welcome(&handle, device) {
+            log::warn!(target: "TestServer/Phone", "{}: welcoming device {device} failed: {e}", handle.core.phone);
+        }
+    });
 }
 
 pub(crate) use pair::{on_companion_finish, verify_device_signature};
 
+mod companion;
 mod pair;
 mod recv;
+mod signal;
 
 /// Kinds of media a phone can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

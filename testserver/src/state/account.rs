@@ -22,8 +22,6 @@ pub(crate) struct SignedPreKey {
 /// One stanza waiting in a device's queue until the device acks it.
 #[derive(Debug, Clone)]
 pub(crate) struct Queued {
-    /// Monotonic sequence number (delivery order).
-    pub seq: u64,
     /// The ack class that removes it (`message`, `receipt`, `notification`, `call`).
     pub class: String,
     /// The stanza id the ack carries.

@@ -46,6 +46,10 @@ pub(crate) struct Group {
     pub creation: u64,
     /// Description and its id.
     pub description: Option<(String, String)>,
+    /// Who set the description (account phone) and when.
+    pub description_set: (String, u64),
+    /// Every member may add participants (`member_add_mode` `all_member_add`).
+    pub member_add_all: bool,
     /// Participants by account phone.
     pub participants: BTreeMap<String, Role>,
     /// Only admins may send.

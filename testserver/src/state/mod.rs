@@ -31,8 +31,6 @@ pub(crate) enum Outbound {
     StreamError(u16),
     /// Send this stanza (a `<stream:error>` or `<failure>`), then close gracefully.
     Fatal(Stanza),
-    /// Close the socket without a word (no WebSocket close frame).
-    Drop,
 }
 
 /// What the registry knows about one live connection.
@@ -42,6 +40,8 @@ pub(crate) struct ConnEntry {
     pub tx: mpsc::UnboundedSender<Outbound>,
     /// The device logged in on it (account phone, device number), once logged in.
     pub device: Option<(String, u16)>,
+    /// Cuts the connection at once, abandoning whatever is still queued to it.
+    pub kill: Arc<tokio::sync::Notify>,
 }
 
 /// All mutable server state.
@@ -66,7 +66,6 @@ pub(crate) struct World {
     /// Simulated phones by account phone number.
     pub phones: HashMap<String, Arc<crate::phone::PhoneCore>>,
     next_conn: ConnId,
-    next_seq: u64,
     next_lid: u64,
     next_id: u64,
 }
@@ -79,8 +78,21 @@ impl World {
     pub fn add_conn(&mut self, tx: mpsc::UnboundedSender<Outbound>) -> ConnId {
         self.next_conn += 1;
         let id = self.next_conn;
-        self.conns.insert(id, ConnEntry { tx, device: None });
+        self.conns.insert(
+            id,
+            ConnEntry {
+                tx,
+                device: None,
+                kill: Arc::new(tokio::sync::Notify::new()),
+            },
+        );
         id
+    }
+
+    /// Cuts a live connection immediately (frames still queued to it are not sent); false when
+    /// it is gone.
+    pub fn kill_conn(&self, conn: ConnId) -> bool {
+        self.conns.get(&conn).map(|c| c.kill.notify_one()).is_some()
     }
 
     /// Forgets a connection (and detaches it from its device).
@@ -150,8 +162,6 @@ impl World {
 
     /// Adds a stanza to a device's queue and sends it now when the device is online.
     pub fn deliver(&mut self, phone: &str, dev: u16, class: &str, id: &str, stanza: Stanza) {
-        self.next_seq += 1;
-        let seq = self.next_seq;
         let Some(device) = self
             .accounts
             .get_mut(phone)
@@ -161,7 +171,6 @@ impl World {
         };
         let conn = device.conn;
         device.queue.push_back(Queued {
-            seq,
             class: class.to_owned(),
             id: id.to_owned(),
             stanza: stanza.clone(),
@@ -263,6 +272,11 @@ impl Shared {
     /// `http://host:port` for URLs the server hands out.
     pub fn http_base(&self) -> String {
         format!("http://{}", self.media_host())
+    }
+
+    /// Base of the media URLs put in messages (`https://host:port` once TLS serves media).
+    pub fn media_url_base(&self) -> String {
+        self.http_base()
     }
 
     /// `host:port` written into `media_conn`.

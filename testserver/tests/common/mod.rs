@@ -4,6 +4,8 @@
 //! companion's side of QR pairing (ADV signature checks and the device signature).
 #![allow(dead_code)]
 
+pub mod baileys;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -377,6 +379,38 @@ pub async fn pair(
         "server closes after 515"
     );
     scan.await.unwrap().expect("scan_qr resolves")
+}
+
+/// Reads the offline flush up to `<ib><offline>`, acking every message in it; returns the
+/// flushed stanzas.
+pub async fn settle(c: &mut MiniClient) -> Vec<Node> {
+    let mut flushed = Vec::new();
+    loop {
+        let n = c
+            .recv(Duration::from_secs(10))
+            .await
+            .expect("the offline flush");
+        if n.tag == "ib" && child(&n, "offline").is_some() {
+            let count: usize = attr(child(&n, "offline").unwrap(), "count")
+                .parse()
+                .unwrap();
+            assert_eq!(
+                count,
+                flushed.len(),
+                "offline count matches the flushed stanzas"
+            );
+            return flushed;
+        }
+        if n.tag == "message" || n.tag == "notification" || n.tag == "receipt" {
+            let ack = NodeBuilder::new("ack")
+                .attr("id", attr(&n, "id"))
+                .attr("class", n.tag.clone())
+                .attr("to", attr(&n, "from"))
+                .build();
+            c.send(&ack).await;
+        }
+        flushed.push(n);
+    }
 }
 
 /// Logs a paired companion in and waits for `<success>`; returns the client and the success node.

@@ -1,0 +1,192 @@
+// A Baileys 7 (npm baileys@7.0.0-rc14, unmodified) client pointed at the open test server.
+//
+// Usage: node baileys_client.mjs --ws URL --root HEX --admin URL --phone DIGITS --auth DIR [--name N]
+//        [--pair qr|code] [--history on|off]
+//
+// The only configuration that differs from talking to WhatsApp is the public API Baileys offers
+// for it: `waWebSocketUrl`, and the certificate root (`WA_CERT_DETAILS.PUBLIC_KEY`, which Baileys
+// checks the server's intermediate certificate against) set to the test server's root.
+//
+// Pairing goes through the server's admin API, as a phone would scan the QR
+// (`POST /admin/mock-phone/scan-qr`), or by entering the pair code (`POST /admin/phones/<p>/pair-code`).
+//
+// Protocol: JSON lines. Events on stdout: {"event": "...", ...}. Commands on stdin:
+// {"id": N, "cmd": "send", "to": JID, "text": T} -> {"reply": N, "msgId": ...}
+// {"id": N, "cmd": "read", "keys": [key...]}      -> {"reply": N}
+// {"id": N, "cmd": "groupMetadata", "jid": J}     -> {"reply": N, "meta": {...}}
+// {"id": N, "cmd": "end"}                          -> closes the socket without logging out
+// Logs (pino) go to stderr at $BAILEYS_LOG (default "warn").
+import { createInterface } from 'node:readline';
+import pino from 'pino';
+import makeWASocket, { Browsers, DisconnectReason, useMultiFileAuthState } from 'baileys7';
+import { WA_CERT_DETAILS } from 'baileys7/lib/Defaults/index.js';
+
+const args = Object.fromEntries(
+    process.argv.slice(2).reduce((acc, v, i, all) => (i % 2 === 0 ? [...acc, [v.replace(/^--/, ''), all[i + 1]]] : acc), [])
+);
+for (const k of ['ws', 'root', 'admin', 'phone', 'auth']) {
+    if (!args[k]) {
+        console.error(`missing --${k}`);
+        process.exit(2);
+    }
+}
+WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.root, 'hex');
+// stdout carries only our JSON lines: libsignal logs session changes with console.log.
+console.log = (...a) => console.error(...a);
+console.info = (...a) => console.error(...a);
+
+const logger = pino({ level: process.env.BAILEYS_LOG || 'warn' }, pino.destination(2));
+const emit = obj => process.stdout.write(JSON.stringify(obj) + '\n');
+const sent = new Map();
+let sock;
+let stopping = false;
+let pairCodeRequested = false;
+
+const adminPost = async (path, body) => {
+    const r = await fetch(`${args.admin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+    });
+    const j = await r.json();
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+};
+
+const text = m =>
+    m?.conversation ?? m?.extendedTextMessage?.text ?? m?.imageMessage?.caption ?? m?.ephemeralMessage?.message?.conversation ?? null;
+
+async function start() {
+    const { state, saveCreds } = await useMultiFileAuthState(args.auth);
+    const history = (args.history || 'on') === 'on';
+    sock = makeWASocket({
+        waWebSocketUrl: args.ws,
+        auth: state,
+        logger,
+        browser: Browsers.ubuntu('Chrome'),
+        shouldSyncHistoryMessage: () => history,
+        getMessage: async key => sent.get(key.id)
+    });
+    sock.ev.on('creds.update', saveCreds);
+    // Baileys marks itself online at open only when it already knows its push name; on a first
+    // session the name arrives later through app-state sync, so go online then.
+    let online = false;
+    sock.ev.on('creds.update', u => {
+        if (u.me?.name && !online) {
+            online = true;
+            emit({ event: 'name', name: u.me.name });
+            sock.sendPresenceUpdate('available').catch(e => emit({ event: 'error', where: 'presence', message: String(e) }));
+        }
+    });
+    sock.ev.on('connection.update', u => {
+        if (u.connection === 'open' && state.creds.me?.name) online = true;
+    });
+    sock.ev.on('connection.update', async u => {
+        if (u.qr) {
+            emit({ event: 'qr', qr: u.qr });
+            if ((args.pair || 'qr') === 'qr') {
+                try {
+                    const r = await adminPost('/admin/mock-phone/scan-qr', { phone: args.phone, qr: u.qr });
+                    emit({ event: 'scanned', ...r });
+                } catch (e) {
+                    emit({ event: 'error', where: 'scan-qr', message: String(e) });
+                }
+            } else if (!pairCodeRequested) {
+                pairCodeRequested = true;
+                try {
+                    const code = await sock.requestPairingCode(args.phone);
+                    emit({ event: 'pair-code', code });
+                    const r = await adminPost(`/admin/phones/${args.phone}/pair-code`, { code });
+                    emit({ event: 'scanned', ...r });
+                } catch (e) {
+                    emit({ event: 'error', where: 'pair-code', message: String(e) });
+                }
+            }
+        }
+        if (u.receivedPendingNotifications) emit({ event: 'offline-done' });
+        if (u.connection === 'open') emit({ event: 'open', me: sock.user });
+        if (u.connection === 'close') {
+            const code = u.lastDisconnect?.error?.output?.statusCode;
+            emit({ event: 'close', code, message: u.lastDisconnect?.error?.message });
+            if (!stopping && code !== DisconnectReason.loggedOut) setTimeout(start, 200);
+        }
+    });
+    sock.ev.on('messages.upsert', ({ messages, type }) => {
+        for (const m of messages) {
+            emit({
+                event: 'message',
+                type,
+                id: m.key.id,
+                remoteJid: m.key.remoteJid,
+                participant: m.key.participant ?? null,
+                fromMe: !!m.key.fromMe,
+                text: text(m.message),
+                key: m.key,
+                stub: m.messageStubType ?? null,
+                protocol: m.message?.protocolMessage?.type ?? null
+            });
+        }
+    });
+    sock.ev.on('messages.update', updates => {
+        for (const u of updates) {
+            if (u.update?.status !== undefined) emit({ event: 'status', id: u.key.id, remoteJid: u.key.remoteJid, status: u.update.status });
+        }
+    });
+    sock.ev.on('message-receipt.update', updates => {
+        for (const u of updates) emit({ event: 'receipt', id: u.key.id, remoteJid: u.key.remoteJid, receipt: u.receipt });
+    });
+    sock.ev.on('groups.upsert', groups => {
+        for (const g of groups) emit({ event: 'group', id: g.id, subject: g.subject, participants: g.participants?.map(p => p.id) });
+    });
+    sock.ev.on('group-participants.update', u => emit({ event: 'group-participants', ...u }));
+    sock.ev.on('messaging-history.set', h => emit({ event: 'history', chats: h.chats?.length ?? 0, messages: h.messages?.length ?? 0, syncType: h.syncType ?? null }));
+}
+
+const rl = createInterface({ input: process.stdin });
+rl.on('line', async line => {
+    let req;
+    try {
+        req = JSON.parse(line);
+    } catch {
+        return;
+    }
+    try {
+        switch (req.cmd) {
+            case 'send': {
+                const m = await sock.sendMessage(req.to, { text: req.text });
+                sent.set(m.key.id, m.message);
+                emit({ reply: req.id, msgId: m.key.id });
+                break;
+            }
+            case 'read':
+                await sock.readMessages(req.keys);
+                emit({ reply: req.id });
+                break;
+            case 'groupMetadata': {
+                const meta = await sock.groupMetadata(req.jid);
+                emit({ reply: req.id, meta: { id: meta.id, subject: meta.subject, participants: meta.participants.map(p => p.id) } });
+                break;
+            }
+            case 'end':
+                stopping = true;
+                sock.end(undefined);
+                emit({ reply: req.id });
+                break;
+            case 'quit':
+                stopping = true;
+                sock.end(undefined);
+                emit({ reply: req.id });
+                setTimeout(() => process.exit(0), 100);
+                break;
+            default:
+                emit({ reply: req.id, error: `unknown command ${req.cmd}` });
+        }
+    } catch (e) {
+        emit({ reply: req.id, error: String(e?.stack || e) });
+    }
+});
+rl.on('close', () => process.exit(0));
+start().catch(e => {
+    emit({ event: 'fatal', message: String(e?.stack || e) });
+    process.exit(1);
+});
