@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use whatsapp_rust::store::{Backend, DeviceCommand, DeviceStore, PersistenceManager, SqliteStore};
+use whatsapp_rust::store::{Backend, DeviceCommand, PersistenceManager, SqliteStore};
 
 async fn open(path: &str) -> Arc<dyn Backend> {
     Arc::new(SqliteStore::new(path).await.unwrap())

@@ -5,10 +5,10 @@
 //! pre-keys, sender keys) are opaque bytes here: the store never parses them.
 
 use async_trait::async_trait;
-/// The JID type of the store signatures (from `wacore_binary`).
-pub use wacore_binary::jid::Jid;
 /// App-state types of the store signatures (from `wacore_appstate`).
 pub use wacore_appstate::{AppStateMutationMAC, HashState};
+/// The JID type of the store signatures (from `wacore_binary`).
+pub use wacore_binary::jid::Jid;
 
 use super::device::Device;
 use super::error::Result;

@@ -6,8 +6,8 @@ use waproto::whatsapp as wa;
 
 use super::{Ctx, Opener, Outcome, ensure, ensure_eq};
 use crate::store::device::Device;
-use crate::store::traits::{AppSyncStore, Backend, DeviceStore, ProtocolStore, SignalStore};
 use crate::store::traits::{AppStateMutationMAC, HashState};
+use crate::store::traits::{AppSyncStore, Backend, DeviceStore, ProtocolStore, SignalStore};
 use crate::store::types::{
     AppStateSyncKey, DeviceInfo, DeviceListRecord, LidPnMappingEntry, TcTokenEntry,
 };
