@@ -176,9 +176,8 @@ fn one_to_one(c: &mut Criterion) {
         )
     });
     // The synchronous core on records (no store).
-    let (alice, bob) = established();
+    let (alice, _bob) = established();
     let mut ra = block_on(alice.store.load_session(&b)).unwrap().unwrap();
-    let mut rb = block_on(bob.store.load_session(&a)).unwrap().unwrap();
     c.bench_function("session/encrypt_200B_record", |bench| {
         bench.iter(|| {
             encrypt_message(&mut ra, black_box(&PAYLOAD))
