@@ -111,6 +111,9 @@ pub struct Client {
     pub(crate) offline_sync: OfflineSync,
     pub(crate) pairing: PairingState,
     pub(crate) push_name_override: Option<String>,
+    pub(crate) media: crate::mediaconn::MediaState,
+    pub(crate) app_state: crate::appstate::AppStateState,
+    pub(crate) history: crate::history_sync::HistorySyncState,
     pub(crate) messaging: crate::messaging::MessagingState,
 }
 
@@ -197,9 +200,13 @@ impl Client {
             offline_sync: OfflineSync::default(),
             pairing: PairingState::default(),
             push_name_override,
+            media: Default::default(),
+            app_state: Default::default(),
+            history: Default::default(),
             messaging: Default::default(),
         });
         crate::messaging::install(&client);
+        crate::appstate::install(&client);
         client
     }
 

@@ -6,14 +6,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod appstate;
 mod backoff;
 pub mod bot;
 mod client;
 mod config;
 mod connect_events;
 mod connection;
+pub mod download;
 mod error;
+pub mod features;
+pub mod history_sync;
 mod keepalive;
+pub mod media_builders;
+mod mediaconn;
 mod message;
 mod messaging;
 mod node_waiter;
@@ -29,6 +35,7 @@ pub mod send;
 mod socket;
 mod stanzas;
 pub mod store;
+pub mod upload;
 mod version;
 
 pub use backoff::{
@@ -40,6 +47,7 @@ pub use client::Client;
 pub use config::{ClientConfig, Timings};
 pub use connection::WaitTimeout;
 pub use error::{ClientError, IqError, Result};
+pub use mediaconn::MediaTransferError;
 pub use node_waiter::NodeFilter;
 pub use prekeys::PreKeyError;
 pub use qr::{QrRenderError, render_qr_terminal};
