@@ -127,6 +127,24 @@ async fn two_baileys_clients_chat_one_to_one_and_in_a_group_with_receipts() {
         .await
         .unwrap();
 
+    // Bad input: a message to a JID nobody has is refused (error ack, Baileys status ERROR)...
+    let nobody = a.send_text("15559999999@s.whatsapp.net", "to nobody").await;
+    a.wait("error status", T, |v| {
+        v["event"] == "status" && v["id"] == nobody.as_str() && v["status"].as_u64() == Some(0)
+    })
+    .await;
+    // ...and garbage from another client ends only that client's stream.
+    let key = wacore_noise::KeyPair::generate(&mut rand::rng());
+    let payload = common::Companion::new().registration_payload();
+    let mut junk = common::MiniClient::connect(&server, &key, &payload).await;
+    junk.send_plaintext(&[0, 0xf7, 0, 1, 2]).await;
+    junk.expect("stream error", |n| n.tag == "stream:error")
+        .await;
+    let id = b.send_text(&pn(A), "still fine").await;
+    a.wait_text("still fine").await;
+    b.wait("receipt", T, |v| delivered_by_companion(v, &id))
+        .await;
+
     a.kill().await;
     b.kill().await;
 }
@@ -196,6 +214,43 @@ async fn an_offline_baileys_client_gets_its_queue_in_order_and_a_dropped_connect
         b.wait_text(t).await;
     }
 
+    a.kill().await;
+    b.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn baileys_pairs_with_a_pair_code_and_survives_a_server_restart() {
+    let mut server = TestServer::start(Config::default()).await.unwrap();
+    let phone_a = server.create_account(A).unwrap();
+    server.create_account(B).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A links with the 8-character code its phone "enters" (POST /admin/phones/<p>/pair-code).
+    let mut a = Baileys::spawn(&server, "A", A, &dir.path().join("a"), &["--pair", "code"]).await;
+    let code = a.wait_event("pair-code", T).await;
+    assert_eq!(code["code"].as_str().unwrap().len(), 8);
+    let scanned = a.wait_event("scanned", T).await;
+    assert_eq!(scanned["jid"], format!("{A}:1@s.whatsapp.net"));
+    a.ready().await;
+    assert_eq!(phone_a.companions().len(), 1);
+    let mut b = Baileys::spawn(&server, "B", B, &dir.path().join("b"), &[]).await;
+    b.ready().await;
+    let id = a.send_text(&pn(B), "after pair code").await;
+    b.wait_text("after pair code").await;
+    a.wait("receipt", T, |v| delivered_by_companion(v, &id))
+        .await;
+
+    // Restart: every connection drops, all state is kept, the clients log back in.
+    a.clear_seen();
+    b.clear_seen();
+    server.restart().await.unwrap();
+    a.wait_event("close", T).await;
+    b.wait_event("close", T).await;
+    a.wait_event("open", T).await;
+    b.wait_event("open", T).await;
+    let id = b.send_text(&pn(A), "after restart").await;
+    a.wait_text("after restart").await;
+    b.wait("receipt", T, |v| delivered_by_companion(v, &id))
+        .await;
     a.kill().await;
     b.kill().await;
 }
