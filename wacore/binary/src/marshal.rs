@@ -80,11 +80,17 @@ pub fn marshal_ref_to_vec(node: &NodeRef<'_>, out: &mut Vec<u8>) -> Result<()> {
 /// Bytes left after the node are an error.
 pub fn unmarshal_ref(data: &[u8]) -> Result<NodeRef<'_>> {
     let mut decoder = Decoder::new(data);
-    let node = decoder.node(0)?;
-    match decoder.remaining() {
-        0 => Ok(node),
-        n => Err(BinaryError::LeftoverData(n)),
+    let result = match decoder.node(0) {
+        Ok(node) => match decoder.remaining() {
+            0 => Ok(node),
+            n => Err(BinaryError::LeftoverData(n)),
+        },
+        Err(e) => Err(BinaryError::from(e)),
+    };
+    if let Err(e) = &result {
+        log::debug!(target: "Binary", "rejected a {}-byte node: {e}", data.len());
     }
+    result
 }
 
 /// Decodes node bytes into an owned node.
@@ -108,11 +114,15 @@ pub fn unpack_with_limit(frame: &[u8], limit: usize) -> Result<Cow<'_, [u8]>> {
     }
     let mut out = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    flate2::read::ZlibDecoder::new(body)
+    if let Err(e) = flate2::read::ZlibDecoder::new(body)
         .take(cap)
         .read_to_end(&mut out)
-        .map_err(|e| BinaryError::Decompress(e.to_string()))?;
+    {
+        log::debug!(target: "Binary", "rejected a {}-byte compressed frame: {e}", frame.len());
+        return Err(BinaryError::Decompress(e.to_string()));
+    }
     if out.len() > limit {
+        log::debug!(target: "Binary", "compressed frame inflates past {limit} bytes");
         return Err(BinaryError::DecompressedTooLarge { limit });
     }
     Ok(Cow::Owned(out))

@@ -10,6 +10,7 @@
 )]
 
 pub mod corpus;
+pub mod corpus_control;
 pub mod random;
 
 use std::io::{BufRead, BufReader, Write};
