@@ -14,6 +14,7 @@
 // {"id": N, "cmd": "send", "to": JID, "text": T} -> {"reply": N, "msgId": ...}
 // {"id": N, "cmd": "read", "keys": [key...]}      -> {"reply": N}
 // {"id": N, "cmd": "groupMetadata", "jid": J}     -> {"reply": N, "meta": {...}}
+// {"id": N, "cmd": "call", "fn": F, "args": [...]} -> {"reply": N, "result": ...} (any socket function)
 // {"id": N, "cmd": "end"}                          -> closes the socket without logging out
 // Logs (pino) go to stderr at $BAILEYS_LOG (default "warn").
 import { createInterface } from 'node:readline';
@@ -123,6 +124,7 @@ async function start() {
                 text: text(m.message),
                 key: m.key,
                 stub: m.messageStubType ?? null,
+                stubParams: m.messageStubParameters ?? null,
                 protocol: m.message?.protocolMessage?.type ?? null
             });
         }
@@ -139,6 +141,13 @@ async function start() {
         for (const g of groups) emit({ event: 'group', id: g.id, subject: g.subject, participants: g.participants?.map(p => p.id) });
     });
     sock.ev.on('group-participants.update', u => emit({ event: 'group-participants', ...u }));
+    sock.ev.on('groups.update', us => {
+        for (const u of us) emit({ event: 'group-update', ...u });
+    });
+    sock.ev.on('chats.update', us => {
+        for (const u of us) emit({ event: 'chat-update', id: u.id, archived: u.archived ?? null, pinned: u.pinned ?? null, mute: u.muteEndTime ?? null });
+    });
+    sock.ev.on('contacts.upsert', cs => emit({ event: 'contacts', ids: cs.map(c => c.id) }));
     sock.ev.on('messaging-history.set', h => emit({ event: 'history', chats: h.chats?.length ?? 0, messages: h.messages?.length ?? 0, syncType: h.syncType ?? null }));
 }
 
@@ -165,6 +174,14 @@ rl.on('line', async line => {
             case 'groupMetadata': {
                 const meta = await sock.groupMetadata(req.jid);
                 emit({ reply: req.id, meta: { id: meta.id, subject: meta.subject, participants: meta.participants.map(p => p.id) } });
+                break;
+            }
+            case 'call': {
+                // Any socket function by name, e.g. groupCreate / groupParticipantsUpdate / chatModify.
+                const f = sock[req.fn];
+                if (typeof f !== 'function') throw new Error(`no socket function ${req.fn}`);
+                const result = await f.apply(sock, req.args || []);
+                emit({ reply: req.id, result: result === undefined ? null : JSON.parse(JSON.stringify(result)) });
                 break;
             }
             case 'end':

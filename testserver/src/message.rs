@@ -27,6 +27,17 @@ pub(crate) fn handle(s: &Session, w: &mut World, msg: &Stanza) {
     let Some(to) = Jid::parse(&to_raw) else {
         return nack(s, w, &id, &to_raw, 400);
     };
+    // A resend to one device (answering a retry receipt) reuses the original id: no dedup.
+    if let Some(target) = msg.get("participant") {
+        let result = match Jid::parse(target) {
+            Some(t) => route_targeted(w, &me, &to, &t, msg),
+            None => Err(400),
+        };
+        return match result {
+            Ok(()) => ack(s, w, &id, &to_raw),
+            Err(code) => nack(s, w, &id, &to_raw, code),
+        };
+    }
     let sender_key = format!("{}:{}", me.phone, to);
     if !w.first_sighting(&sender_key, &id) {
         log::debug!(target: "TestServer/Message", "duplicate message {id} from {}", me.phone);
@@ -178,6 +189,85 @@ fn route_direct(w: &mut World, me: &Me, to: &Jid, msg: &Stanza) -> Result<(), u1
         let id = msg.get_or_empty("id").to_owned();
         w.deliver(&owner, dev_jid.device, "message", &id, copy);
     }
+    Ok(())
+}
+
+/// A message for one device only (`participant` names it), as clients send when answering a
+/// retry receipt: the top-level `<enc>`s and that device's `<to>` entry go to it alone.
+fn route_targeted(w: &mut World, me: &Me, to: &Jid, target: &Jid, msg: &Stanza) -> Result<(), u16> {
+    let owner = w.resolve_owned(&target.to_user()).ok_or(404u16)?;
+    if !w
+        .account(&owner)
+        .is_some_and(|a| a.devices.contains_key(&target.device))
+    {
+        return Err(404);
+    }
+    let notify = w
+        .account(&me.phone)
+        .map(|a| a.push_name.clone())
+        .unwrap_or_default();
+    let mut copy = if to.is_group() {
+        let group = w.group_by_jid(to).ok_or(404u16)?;
+        if !group.participants.contains_key(&me.phone) || !group.participants.contains_key(&owner) {
+            return Err(403);
+        }
+        let lid_mode = group.addressing_mode == "lid";
+        let mut copy = envelope(msg, to.to_string(), &notify);
+        let participant = if lid_mode {
+            me.lid_device()
+        } else {
+            me.pn_device()
+        };
+        copy.set("participant", participant.to_string());
+        copy.set("addressing_mode", if lid_mode { "lid" } else { "pn" });
+        if lid_mode {
+            copy.set("participant_pn", Jid::user(&me.phone, jid::PN).to_string());
+        } else {
+            copy.set("participant_lid", Jid::user(&me.lid, jid::LID).to_string());
+        }
+        copy
+    } else if to.is_pn() || to.is_lid() {
+        let peer = w.resolve_owned(&to.to_user()).ok_or(404u16)?;
+        if owner != peer && owner != me.phone {
+            return Err(400);
+        }
+        let from = if to.is_lid() {
+            me.lid_device()
+        } else {
+            me.pn_device()
+        };
+        let mut copy = envelope(msg, from.to_string(), &notify);
+        if to.is_lid() {
+            copy.set("sender_pn", Jid::user(&me.phone, jid::PN).to_string());
+        } else {
+            copy.set("sender_lid", Jid::user(&me.lid, jid::LID).to_string());
+        }
+        if owner == me.phone && peer != me.phone {
+            copy.set("recipient", to.to_user().to_string());
+        }
+        copy
+    } else {
+        return Err(400);
+    };
+    let mut any = false;
+    for enc in msg.all("enc") {
+        copy.push(enc.clone());
+        any = true;
+    }
+    for (j, enc) in participant_encs(msg) {
+        if j.device == target.device && w.resolve(&j.to_user()) == Some(owner.as_str()) {
+            copy.push(enc);
+            any = true;
+        }
+    }
+    if !any {
+        return Err(400);
+    }
+    for c in common_children(msg) {
+        copy.push(c);
+    }
+    let id = msg.get_or_empty("id").to_owned();
+    w.deliver(&owner, target.device, "message", &id, copy);
     Ok(())
 }
 

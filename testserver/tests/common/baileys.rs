@@ -169,6 +169,38 @@ impl Baileys {
         reply
     }
 
+    /// Sends a command and returns its reply, error or not.
+    pub async fn try_command(&mut self, mut cmd: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        cmd["id"] = json!(id);
+        let line = format!("{cmd}\n");
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.stdin.flush().await.unwrap();
+        self.wait("a command reply", Duration::from_secs(30), |v| {
+            v["reply"] == json!(id)
+        })
+        .await
+    }
+
+    /// Calls a Baileys socket function by name; returns its (JSON) result.
+    pub async fn call(&mut self, f: &str, args: Value) -> Value {
+        self.command(json!({"cmd": "call", "fn": f, "args": args}))
+            .await["result"]
+            .clone()
+    }
+
+    /// Calls a socket function expected to fail; returns the error text.
+    pub async fn call_err(&mut self, f: &str, args: Value) -> String {
+        let r = self
+            .try_command(json!({"cmd": "call", "fn": f, "args": args}))
+            .await;
+        r["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: {f} should fail, got {r}", self.name))
+            .to_owned()
+    }
+
     /// Sends a text; returns the message id.
     pub async fn send_text(&mut self, to: &str, text: &str) -> String {
         let r = self
