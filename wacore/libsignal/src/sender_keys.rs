@@ -134,13 +134,28 @@ impl std::fmt::Debug for SenderChainKey {
 
 /// One sender chain: its id, chain key, signing key (private half only for our
 /// own chains) and skipped message keys (stored as `(iteration, seed)`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SenderKeyState {
     pub(crate) chain_id: u32,
     pub(crate) chain_key: SenderChainKey,
     pub(crate) signing_key_public: PublicKey,
     pub(crate) signing_key_private: Option<PrivateKey>,
     pub(crate) message_keys: VecDeque<(u32, [u8; 32])>,
+}
+
+impl std::fmt::Debug for SenderKeyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SenderKeyState")
+            .field("chain_id", &self.chain_id)
+            .field("chain_key", &self.chain_key)
+            .field("signing_key_public", &self.signing_key_public)
+            .field(
+                "has_private_signing_key",
+                &self.signing_key_private.is_some(),
+            )
+            .field("skipped_keys", &self.message_keys.len())
+            .finish()
+    }
 }
 
 impl SenderKeyState {
@@ -349,5 +364,34 @@ impl SenderKeyRecord {
             .map(SenderKeyState::from_proto)
             .collect::<Result<VecDeque<_>>>()?;
         Ok(Self { states })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curve::KeyPair;
+
+    #[test]
+    fn debug_output_has_no_key_material() {
+        let kp = KeyPair::generate(&mut rand::rng());
+        let mut state = SenderKeyState::new(7, 3, [0xAB; 32], kp.public_key, Some(kp.private_key));
+        state.add_message_keys([(1, [0xCD; 32])]);
+        let mut record = SenderKeyRecord::new_empty();
+        record.set_sender_key_state(state);
+        let dbg = format!("{record:?}");
+        assert!(dbg.contains("chain_id: 7"));
+        assert!(!dbg.to_lowercase().contains("abab"), "{dbg}");
+        assert!(!dbg.contains("205, 205"), "{dbg}");
+        assert!(!dbg.contains("171, 171"), "{dbg}");
+    }
+
+    #[test]
+    fn group_key_derivation_splits_iv_then_key() {
+        let key = SenderMessageKey::new(0, [1; 32]);
+        let mut okm = [0u8; 48];
+        hkdf_sha256(&[1; 32], None, b"WhisperGroup", &mut okm);
+        assert_eq!(&okm[..16], key.iv());
+        assert_eq!(&okm[16..], key.cipher_key());
     }
 }
