@@ -346,16 +346,3 @@ impl<'s, S: Sink> Encoder<'s, S> {
         }
     }
 }
-
-/// A cheap estimate of the encoded size of `node`, to size the output buffer once: exact for
-/// byte content (the bulk of most stanzas), generous for tags and attributes. Not a bound: the
-/// buffer still grows if a node has unusually long attribute values.
-pub(crate) fn size_estimate(node: &Node) -> usize {
-    let own = 8 + node.tag.len() + 24 * node.attrs.len();
-    own + match &node.content {
-        None => 0,
-        Some(NodeContent::Bytes(b)) => 5 + b.len(),
-        Some(NodeContent::String(s)) => 5 + s.len(),
-        Some(NodeContent::Nodes(children)) => 3 + children.iter().map(size_estimate).sum::<usize>(),
-    }
-}

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use crate::decoder::Decoder;
-use crate::encoder::{Counter, Encoder, size_estimate};
+use crate::encoder::{Counter, Encoder};
 use crate::error::{BinaryError, Result};
 use crate::node::{Node, NodeRef};
 
@@ -23,9 +23,13 @@ pub const FLAG_COMPRESSED: u8 = 0x02;
 /// Default cap on the size of a decompressed frame (16 MiB, the largest frame).
 pub const MAX_DECOMPRESSED_SIZE: usize = 16 << 20;
 
+/// Initial capacity of the buffer [`marshal`] allocates.
+const INITIAL_CAPACITY: usize = 512;
+
 /// Encodes `node` into a new buffer: flag byte `0x00` + node bytes.
 pub fn marshal(node: &Node) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1 + size_estimate(node));
+    // Most stanzas fit; bigger ones grow by doubling (cheaper than sizing every node first).
+    let mut out = Vec::with_capacity(INITIAL_CAPACITY);
     marshal_to_vec(node, &mut out)?;
     Ok(out)
 }
@@ -34,7 +38,7 @@ pub fn marshal(node: &Node) -> Result<Vec<u8>> {
 /// error `out` is left as it was.
 pub fn marshal_to_vec(node: &Node, out: &mut Vec<u8>) -> Result<()> {
     let start = out.len();
-    out.reserve(1 + size_estimate(node));
+    out.reserve(INITIAL_CAPACITY / 2);
     out.push(FLAG_PLAIN);
     let r = Encoder::new(out).node(node, 0);
     if r.is_err() {
@@ -60,7 +64,7 @@ pub fn marshal_auto(node: &Node) -> Result<Vec<u8>> {
 
 /// Encodes a borrowed node (e.g. a decoded one, re-sent): flag byte + node bytes.
 pub fn marshal_ref(node: &NodeRef<'_>) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(INITIAL_CAPACITY);
     marshal_ref_to_vec(node, &mut out)?;
     Ok(out)
 }
