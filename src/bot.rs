@@ -173,6 +173,7 @@ impl BotBuilder {
             self.config,
             self.push_name,
         );
+        client.set_skip_history_sync(self.skip_history_sync);
         let events = self.handler.map(|h| {
             let (tx, rx) = mpsc::unbounded_channel();
             client.register_handler(Arc::new(ChannelHandler(tx)));

@@ -28,7 +28,6 @@ use bytes::Bytes;
 use wacore::history_sync::{
     HistorySyncError, HistorySyncItem, HistorySyncLimits, HistorySyncReader, inflate, lid_mappings,
 };
-use wacore::store::LidPnMappingEntry;
 use wacore::types::events::{Event, LazyConversation, SharedData};
 use wacore::types::message::MessageInfo;
 use wacore_binary::builder::NodeBuilder;
@@ -154,19 +153,8 @@ impl Client {
         let (rest, seen) = parser
             .await
             .map_err(|e| HistorySyncFailure::Worker(e.to_string()))??;
-        let backend = self.persistence_manager.backend();
-        let now = chrono::Utc::now().timestamp();
         for (pn, lid) in lid_mappings(&rest) {
-            let entry = LidPnMappingEntry {
-                lid,
-                phone_number: pn,
-                created_at: now,
-                updated_at: now,
-                learning_source: "history_sync".into(),
-            };
-            if let Err(e) = backend.put_lid_mapping(&entry).await {
-                log::warn!(target: "Client/HistorySync", "storing a LID mapping failed: {e}");
-            }
+            self.learn_lid(&pn, &lid, "history_sync").await;
         }
         log::info!(
             target: "Client/HistorySync",

@@ -191,8 +191,8 @@ pub(crate) async fn process_message(client: &Arc<Client>, node: Node) {
             }
             log::warn!(target: "Client/Recv", "cannot decrypt {} from {}: {}", info.id, info.source.sender, failure.error);
             let unavailable = failure.error.is_missing_sender_key() && !failure.after_direct_part;
-            crate::retry::send_retry_receipt(client, &node, &keys, &failure.error, unavailable)
-                .await;
+            let with_keys = unavailable || failure.error.is_no_session();
+            crate::retry::send_retry_receipt(client, &node, &keys, &failure.error, with_keys).await;
             client.dispatch_event(Event::UndecryptableMessage(UndecryptableMessage {
                 info: info.clone(),
                 is_unavailable: unavailable,

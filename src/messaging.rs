@@ -86,6 +86,9 @@ struct LidMap {
     unknown: HashSet<String>,
 }
 
+/// Sent messages by (chat, id).
+type RecentSent = Recent<(String, String), Arc<wa::Message>>;
+
 /// The messaging state of one client.
 #[derive(Default)]
 pub(crate) struct MessagingState {
@@ -97,7 +100,7 @@ pub(crate) struct MessagingState {
     groups: Mutex<HashMap<String, Timed<Arc<GroupMembers>>>>,
     lids: Mutex<LidMap>,
     migrated: Mutex<HashSet<String>>,
-    recent_sent: Mutex<Option<Recent<(String, String), Arc<wa::Message>>>>,
+    recent_sent: Mutex<Option<RecentSent>>,
     processed: Mutex<Option<Recent<String, ()>>>,
     pub(crate) incoming_retries: Mutex<HashMap<String, u32>>,
     pub(crate) outgoing_retries: Mutex<HashMap<(String, String), u32>>,

@@ -33,23 +33,25 @@ use crate::messaging::{OwnKeys, lock};
 /// Resends of one message to one device we still honour.
 const MAX_RESENDS: u32 = 10;
 
-/// Generates, stores and returns a fresh one-time pre-key for a retry receipt.
+/// Generates, stores and returns a fresh one-time pre-key for a retry receipt. Its id is drawn
+/// at random from the upper half of the id space: regular uploads count up from the bottom
+/// (and may be running right now), so the two never collide in practice.
 async fn fresh_pre_key(client: &Client) -> Option<(u32, [u8; 32])> {
-    let id = client
-        .persistence_manager
-        .modify_device(|d| {
-            let id = d.next_pre_key_id.max(1);
-            d.next_pre_key_id = (id % wacore_libsignal::MAX_PRE_KEY_ID) + 1;
-            id
-        })
-        .await;
-    let record = generate_pre_key(id, &mut rand::rng());
     let backend = client.persistence_manager.backend();
-    if let Err(e) = backend.store_prekey(id, &record.serialize(), true).await {
-        log::warn!(target: "Client/Retry", "cannot store retry pre-key: {e}");
-        return None;
+    let half = wacore_libsignal::MAX_PRE_KEY_ID / 2;
+    for _ in 0..8 {
+        let id = half + rand::random::<u32>() % half;
+        if !matches!(backend.load_prekey(id).await, Ok(None)) {
+            continue;
+        }
+        let record = generate_pre_key(id, &mut rand::rng());
+        if let Err(e) = backend.store_prekey(id, &record.serialize(), true).await {
+            log::warn!(target: "Client/Retry", "cannot store retry pre-key: {e}");
+            return None;
+        }
+        return Some((id, *record.public_key().public_key_bytes()));
     }
-    Some((id, *record.public_key().public_key_bytes()))
+    None
 }
 
 /// Asks the sender of `node` to resend it.

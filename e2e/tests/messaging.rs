@@ -204,3 +204,77 @@ async fn edits_reactions_revokes_and_replies_arrive_in_the_spec_shapes() {
     alice.client.disconnect().await;
     bob.client.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_session_is_repaired_by_a_retry_receipt_and_the_message_resent() {
+    let server = server().await;
+    server.create_account("15550800001").unwrap();
+    server.create_account("15550800002").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = paired_bot(&server, "15550800001", &db(&dir, "a.db")).await;
+    let mut bob = paired_bot(&server, "15550800002", &db(&dir, "b.db")).await;
+    let bob_jid = Jid::pn("15550800002");
+
+    let id = alice
+        .client
+        .send_message(bob_jid.clone(), text("one"))
+        .await
+        .unwrap();
+    wait_message(&mut bob, |_, i| i.id == id).await;
+    let back = bob
+        .client
+        .send_message(Jid::pn("15550800001"), text("ack"))
+        .await
+        .unwrap();
+    wait_message(&mut alice, |_, i| i.id == back).await;
+
+    // Bob loses his session with Alice's device (e.g. restored from an old backup).
+    let alice_pn = alice.client.get_pn().await.unwrap();
+    let alice_lid = alice.client.get_lid().await.unwrap();
+    let store = bob.client.persistence_manager().backend();
+    for dev in [
+        alice_pn.clone(),
+        Jid::lid_device(alice_lid.user.clone(), alice_pn.device),
+    ] {
+        store
+            .delete_session(&dev.to_protocol_address_string())
+            .await
+            .unwrap();
+    }
+
+    let lost = alice
+        .client
+        .send_message(bob_jid.clone(), text("after the loss"))
+        .await
+        .unwrap();
+    let (undecryptable, _) = wait_for(
+        &mut bob.events,
+        Duration::from_secs(10),
+        "UndecryptableMessage",
+        |e| match e {
+            Event::UndecryptableMessage(u) => Some(u.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(undecryptable.info.id, lost);
+    // Bob's retry receipt carries his keys; Alice starts a new session and resends.
+    let (m, info) = wait_message(&mut bob, |_, i| i.id == lost).await;
+    assert_eq!(m.text_content(), Some("after the loss"));
+    assert!(!info.source.is_from_me);
+    // The repaired session keeps working both ways.
+    let next = alice
+        .client
+        .send_message(bob_jid, text("next"))
+        .await
+        .unwrap();
+    wait_message(&mut bob, |_, i| i.id == next).await;
+    let back = bob
+        .client
+        .send_message(Jid::pn("15550800001"), text("back again"))
+        .await
+        .unwrap();
+    wait_message(&mut alice, |_, i| i.id == back).await;
+    alice.client.disconnect().await;
+    bob.client.disconnect().await;
+}

@@ -143,7 +143,7 @@ async fn a_removed_participant_cannot_decrypt_the_next_message() {
         server.create_account(p).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = paired_bot(&server, a, &db(&dir, "a.db")).await;
+    let alice = paired_bot(&server, a, &db(&dir, "a.db")).await;
     let mut bob = paired_bot(&server, b, &db(&dir, "b.db")).await;
     let carol_db = db(&dir, "c.db");
     let mut carol = paired_bot(&server, c, &carol_db).await;

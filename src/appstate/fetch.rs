@@ -36,7 +36,21 @@ struct Pending {
     state: HashState,
     want_snapshot: bool,
     tried_resync: bool,
+    /// Events are reported as `from_full_sync`.
     full_sync: bool,
+    /// `state` was reset to empty (a resync): stale MAC rows must go when it is stored.
+    reset: bool,
+}
+
+/// Why a sync runs; decides whether its events are flagged `from_full_sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SyncMode {
+    /// The first sync after the phone shared its keys: a bulk restore.
+    Initial,
+    /// Catching up with live changes (`server_sync`, before sending, on request).
+    Incremental,
+    /// Rebuilding from a snapshot after a failure (or on request).
+    Resync,
 }
 
 /// The outcome of syncing one collection.
@@ -47,7 +61,7 @@ impl Client {
     /// trying them all.
     pub async fn sync_all_app_state(&self) -> Result<(), AppStateSyncError> {
         first_error(
-            self.sync_app_state_collections(&Collection::ALL, false)
+            self.sync_app_state_collections(&Collection::ALL, SyncMode::Incremental)
                 .await,
         )
     }
@@ -57,7 +71,10 @@ impl Client {
         &self,
         collections: &[Collection],
     ) -> Result<(), AppStateSyncError> {
-        first_error(self.sync_app_state_collections(collections, false).await)
+        first_error(
+            self.sync_app_state_collections(collections, SyncMode::Incremental)
+                .await,
+        )
     }
 
     /// Rebuilds the given collections from the server's snapshot (or from version 0),
@@ -66,7 +83,10 @@ impl Client {
         &self,
         collections: &[Collection],
     ) -> Result<(), AppStateSyncError> {
-        first_error(self.sync_app_state_collections(collections, true).await)
+        first_error(
+            self.sync_app_state_collections(collections, SyncMode::Resync)
+                .await,
+        )
     }
 
     /// The stored version of a collection (0 when never synced).
@@ -86,19 +106,19 @@ impl Client {
     pub(crate) async fn sync_app_state_collections(
         &self,
         collections: &[Collection],
-        force_snapshot: bool,
+        mode: SyncMode,
     ) -> Vec<CollectionResult> {
         let _guard = self.app_state.lock.lock().await;
-        self.sync_collections_locked(collections, force_snapshot)
-            .await
+        self.sync_collections_locked(collections, mode).await
     }
 
     /// [`Client::sync_app_state_collections`] with the app-state lock already held.
     pub(crate) async fn sync_collections_locked(
         &self,
         collections: &[Collection],
-        force_snapshot: bool,
+        mode: SyncMode,
     ) -> Vec<CollectionResult> {
+        let force_snapshot = mode == SyncMode::Resync;
         let backend = self.persistence_manager.backend();
         let mut done: Vec<CollectionResult> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
@@ -116,7 +136,8 @@ impl Client {
                         stored,
                         want_snapshot: fresh,
                         tried_resync: force_snapshot,
-                        full_sync: fresh,
+                        full_sync: mode != SyncMode::Incremental,
+                        reset: force_snapshot,
                     });
                 }
                 Err(e) => done.push((c, Err(e.into()))),
@@ -179,6 +200,7 @@ impl Client {
                         p.tried_resync = true;
                         p.want_snapshot = true;
                         p.full_sync = true;
+                        p.reset = true;
                         p.state = HashState::default();
                         next.push(p);
                     }
@@ -284,18 +306,13 @@ impl Client {
         if decoded.is_empty() && !from_snapshot {
             return Ok(answer.has_more_patches);
         }
-        self.persist_collection(
-            name,
-            &p.stored,
-            &state,
-            &decoded,
-            from_snapshot || p.full_sync,
-        )
-        .await?;
+        self.persist_collection(name, &p.stored, &state, &decoded, from_snapshot || p.reset)
+            .await?;
         p.stored = state.clone();
         p.state = state;
         p.want_snapshot = false;
-        let full_sync = p.full_sync;
+        p.reset = false;
+        let full_sync = p.full_sync || from_snapshot;
         for d in &decoded {
             for m in &d.mutations {
                 self.apply_outcome(outcome_for_mutation(m, full_sync)).await;

@@ -36,7 +36,10 @@ pub(crate) fn handle_server_sync(client: &Arc<Client>, node: &Node) {
     }
     let client = Arc::clone(client);
     tokio::spawn(async move {
-        for (c, r) in client.sync_app_state_collections(&names, false).await {
+        for (c, r) in client
+            .sync_app_state_collections(&names, super::fetch::SyncMode::Incremental)
+            .await
+        {
             match r {
                 Ok(v) => {
                     log::debug!(target: "Client/AppState", "{c} synced to v{v} after server_sync")

@@ -132,7 +132,10 @@ impl Client {
         if todo.is_empty() {
             return;
         }
-        for (c, r) in self.sync_app_state_collections(&todo, false).await {
+        for (c, r) in self
+            .sync_app_state_collections(&todo, super::fetch::SyncMode::Initial)
+            .await
+        {
             match r {
                 Ok(v) => log::debug!(target: "Client/AppState", "{c} synced to v{v}"),
                 Err(e) => log::warn!(target: "Client/AppState", "{c}: {e}"),

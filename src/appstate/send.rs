@@ -9,6 +9,9 @@ use wacore::iq::appstate::{AppStatePatchIq, CollectionError};
 use wacore_appstate::{MutationInput, encode_patch, process_patch};
 
 use super::{AppStateSyncError, Collection, SyncAction};
+
+/// Attempts at sending one patch while other devices keep winning the race (409).
+const MAX_SEND_ATTEMPTS: u32 = 6;
 use crate::client::Client;
 
 impl Client {
@@ -48,9 +51,17 @@ impl Client {
         let _guard = self.app_state.lock.lock().await;
         let name = collection.as_str();
         let backend = self.persistence_manager.backend();
-        for attempt in 0..2 {
+        for attempt in 0..MAX_SEND_ATTEMPTS {
+            if attempt > 0 {
+                // Another device got in first: back off a little before catching up.
+                let ms = rand::random::<u64>() % (50 * u64::from(attempt)) + 20;
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             // Catch up so the patch builds on the latest version.
-            for (_, r) in self.sync_collections_locked(&[collection], false).await {
+            for (_, r) in self
+                .sync_collections_locked(&[collection], super::fetch::SyncMode::Incremental)
+                .await
+            {
                 if let Err(e) = r {
                     log::warn!(target: "Client/AppState", "{name}: catching up before sending failed: {e}");
                     if matches!(e, AppStateSyncError::Iq(_)) {
@@ -103,7 +114,9 @@ impl Client {
                     }
                     return Ok(());
                 }
-                Some(CollectionError::Server { code: 409, .. }) if attempt == 0 => {
+                Some(CollectionError::Server { code: 409, .. })
+                    if attempt + 1 < MAX_SEND_ATTEMPTS =>
+                {
                     log::info!(target: "Client/AppState", "{name}: patch conflicted, catching up and retrying");
                 }
                 Some(CollectionError::Server { code: 409, .. }) => {

@@ -384,3 +384,40 @@ async fn group_sender_keys_distribution_and_rotation() {
         .unwrap_err();
     assert!(err.error.is_missing_sender_key(), "{:?}", err.error);
 }
+
+#[tokio::test]
+async fn identity_change_is_accepted_reported_and_the_new_session_used() {
+    let alice = Party::new("100", 1).await;
+    let bob = Party::new("200", 0).await;
+    let b = bob.bundle(1).await;
+    let (n1, _) = send_dm(&alice, &bob, "M1", &text("hi"), Some(b)).await;
+    text_of(&receive(&bob, &n1).await);
+    let (r1, _) = send_dm(&bob, &alice, "R1", &text("hello"), None).await;
+    match receive(&alice, &r1).await {
+        DecryptOutcome::Decrypted {
+            identity_changes, ..
+        } => assert!(identity_changes.is_empty()),
+        o => panic!("{o:?}"),
+    }
+
+    // Bob reinstalls: same address, new identity and store.
+    let bob2 = Party::new("200", 0).await;
+    let a = alice.bundle(9).await;
+    let (n2, pk) = send_dm(&bob2, &alice, "R2", &text("new phone who dis"), Some(a)).await;
+    assert!(pk);
+    match receive(&alice, &n2).await {
+        DecryptOutcome::Decrypted {
+            message: Some(m),
+            identity_changes,
+            ..
+        } => {
+            assert_eq!(m.text_content(), Some("new phone who dis"));
+            assert_eq!(identity_changes.len(), 1, "the change is reported");
+            assert_eq!(identity_changes[0].name(), "200@lid");
+        }
+        o => panic!("{o:?}"),
+    }
+    // Alice now talks to the new installation.
+    let (n3, _) = send_dm(&alice, &bob2, "M3", &text("welcome back"), None).await;
+    assert_eq!(text_of(&receive(&bob2, &n3).await), "welcome back");
+}

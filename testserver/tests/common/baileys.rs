@@ -37,6 +37,8 @@ impl Baileys {
         auth: &Path,
         extra: &[&str],
     ) -> Baileys {
+        // Server logs when RUST_LOG is set (shown for failing tests, or with --nocapture).
+        let _ = env_logger::builder().is_test(true).try_init();
         let root = repo_root();
         let pkg = root.join("interop/node_modules/baileys7/package.json");
         assert!(

@@ -60,6 +60,18 @@ impl MessageError {
         )
     }
 
+    /// Whether we have no session with the sender (the sender must start a new one: a retry
+    /// receipt should carry our keys right away).
+    pub fn is_no_session(&self) -> bool {
+        matches!(
+            self,
+            MessageError::Decrypt {
+                source: SignalProtocolError::NoSession(_),
+                ..
+            }
+        )
+    }
+
     /// Whether the storage backend failed (the message must not be acked: the server will
     /// deliver it again).
     pub fn is_storage(&self) -> bool {
