@@ -18,6 +18,10 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Host name written into `media_conn` answers and media URLs (defaults to the bound address).
     pub media_host: Option<String>,
+    /// Also accept TLS (`wss://`, `https://`) on the same port, with a certificate authority
+    /// generated at start (see [`crate::TestServer::tls_ca_pem`]). Plain `ws://`/`http://`
+    /// keep working: the first byte of each connection tells them apart.
+    pub tls: bool,
 }
 
 impl Default for Config {
@@ -28,6 +32,7 @@ impl Default for Config {
             pair_ref_count: 6,
             idle_timeout: Duration::from_secs(120),
             media_host: None,
+            tls: false,
         }
     }
 }
@@ -42,6 +47,18 @@ impl Config {
     /// Sets a fixed seed for the root key.
     pub fn with_root_key_seed(mut self, seed: [u8; 32]) -> Self {
         self.root_key_seed = Some(seed);
+        self
+    }
+
+    /// Enables TLS next to plain connections on the same port (see [`Config::tls`]).
+    pub fn with_tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// Sets the host (`host:port`) written into `media_conn` answers and media URLs.
+    pub fn with_media_host(mut self, host: impl Into<String>) -> Self {
+        self.media_host = Some(host.into());
         self
     }
 }

@@ -48,6 +48,9 @@ pub enum Error {
     /// The server refused a stanza the phone sent (the ack's error code, and the target).
     #[error("the server rejected the stanza to {1} with error {0}")]
     Rejected(u16, String),
+    /// Generating the TLS certificate or configuring TLS failed.
+    #[error("TLS setup: {0}")]
+    Tls(String),
     /// The server has been shut down.
     #[error("the server is shut down")]
     ShutDown,

@@ -37,6 +37,7 @@ mod server;
 mod session;
 mod stanza;
 mod state;
+mod tls;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@ use crate::faults::Faults;
 use crate::keys::ServerKeys;
 use crate::phone::PhoneHandle;
 use crate::state::Shared;
+use crate::tls::TlsIdentity;
 
 /// A running test server (in-process, on loopback).
 ///
@@ -35,7 +36,12 @@ impl TestServer {
         let keys = ServerKeys::generate(config.root_key_seed);
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let shared = Shared::new(config, keys, addr);
+        let tls = if config.tls {
+            Some(TlsIdentity::generate(addr, config.media_host.as_deref())?)
+        } else {
+            None
+        };
+        let shared = Shared::new(config, keys, addr, tls);
         let task = tokio::spawn(crate::http::serve(
             listener,
             shared.clone(),
@@ -62,6 +68,34 @@ impl TestServer {
     /// `http://127.0.0.1:PORT` (media and `/admin/...`).
     pub fn http_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `wss://127.0.0.1:PORT/ws/chat` when TLS is on ([`Config::with_tls`]).
+    pub fn wss_url(&self) -> Option<String> {
+        self.shared
+            .tls
+            .as_ref()
+            .map(|_| format!("wss://{}/ws/chat", self.addr))
+    }
+
+    /// `https://127.0.0.1:PORT` when TLS is on ([`Config::with_tls`]).
+    pub fn https_url(&self) -> Option<String> {
+        self.shared
+            .tls
+            .as_ref()
+            .map(|_| format!("https://{}", self.addr))
+    }
+
+    /// The PEM certificate of the CA that signed the server's TLS certificate, when TLS is on.
+    /// A client trusting it (e.g. node with `NODE_EXTRA_CA_CERTS` pointing at it, or a rustls
+    /// root store holding [`TestServer::tls_ca_der`]) can use `wss://` and `https://`.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(TlsIdentity::ca_pem)
+    }
+
+    /// The same CA certificate, DER-encoded.
+    pub fn tls_ca_der(&self) -> Option<&[u8]> {
+        self.shared.tls.as_ref().map(TlsIdentity::ca_der)
     }
 
     /// The public key of the server's certificate root (X25519), which clients must trust.

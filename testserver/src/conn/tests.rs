@@ -21,6 +21,7 @@ impl Fixture {
             Config::default(),
             ServerKeys::generate(Some([1; 32])),
             "127.0.0.1:1".parse().unwrap(),
+            None,
         );
         Fixture { shared }
     }

@@ -73,11 +73,17 @@ async fn route(
         shared: shared.clone(),
     };
     match (method, parts) {
-        (&Method::GET, ["info"]) => Ok(json!({
-            "ws_url": format!("ws://{}/ws/chat", shared.addr),
-            "http_url": format!("http://{}", shared.addr),
-            "root_public_key": crate::server::hex(&shared.keys.root_public),
-        })),
+        (&Method::GET, ["info"]) => {
+            let tls = shared.tls.as_ref();
+            Ok(json!({
+                "ws_url": format!("ws://{}/ws/chat", shared.addr),
+                "http_url": format!("http://{}", shared.addr),
+                "root_public_key": crate::server::hex(&shared.keys.root_public),
+                "wss_url": tls.map(|_| format!("wss://{}/ws/chat", shared.addr)),
+                "https_url": tls.map(|_| format!("https://{}", shared.addr)),
+                "tls_ca_pem": tls.map(crate::tls::TlsIdentity::ca_pem),
+            }))
+        }
         (&Method::GET, ["accounts"]) => {
             let w = shared.world();
             let list: Vec<Value> = w

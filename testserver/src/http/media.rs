@@ -51,7 +51,7 @@ fn upload(shared: &Arc<Shared>, path: &str, query: Option<&str>, body: Bytes) ->
         );
     }
     let direct_path = store(shared, &kind, body.to_vec());
-    let url = format!("{}{direct_path}", shared.http_base());
+    let url = format!("{}{direct_path}", shared.media_url_base());
     json(
         StatusCode::OK,
         &serde_json::json!({

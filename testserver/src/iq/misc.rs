@@ -156,7 +156,7 @@ pub(crate) fn picture(s: &Session, w: &mut World, iq: &Stanza) {
     match (pic, target) {
         (Some((id, _)), Some(t)) => {
             let path = format!("/pp/{}/{id}", t.user);
-            let url = format!("{}{path}", s.shared.http_base());
+            let url = format!("{}{path}", s.shared.media_url_base());
             let ty = iq
                 .first("picture")
                 .and_then(|p| p.get("type"))

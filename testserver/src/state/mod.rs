@@ -249,6 +249,8 @@ pub(crate) struct Shared {
     pub keys: crate::keys::ServerKeys,
     /// The bound address (kept across restarts).
     pub addr: SocketAddr,
+    /// TLS certificate and acceptor, when [`Config::tls`] is on.
+    pub tls: Option<crate::tls::TlsIdentity>,
     world: Mutex<World>,
     stop: Mutex<watch::Sender<bool>>,
     down: watch::Sender<bool>,
@@ -256,13 +258,19 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// New shared state with an empty world.
-    pub fn new(config: Config, keys: crate::keys::ServerKeys, addr: SocketAddr) -> Arc<Shared> {
+    pub fn new(
+        config: Config,
+        keys: crate::keys::ServerKeys,
+        addr: SocketAddr,
+        tls: Option<crate::tls::TlsIdentity>,
+    ) -> Arc<Shared> {
         let (stop, _) = watch::channel(false);
         let (down, _) = watch::channel(false);
         Arc::new(Shared {
             config,
             keys,
             addr,
+            tls,
             world: Mutex::new(World::default()),
             stop: Mutex::new(stop),
             down,
@@ -274,9 +282,14 @@ impl Shared {
         format!("http://{}", self.media_host())
     }
 
-    /// Base of the media URLs put in messages (`https://host:port` once TLS serves media).
+    /// Base of the media URLs the server hands out (upload answers, messages, profile
+    /// pictures): `https://host:port` when TLS is on, as WhatsApp's CDN URLs are.
     pub fn media_url_base(&self) -> String {
-        self.http_base()
+        if self.tls.is_some() {
+            format!("https://{}", self.media_host())
+        } else {
+            self.http_base()
+        }
     }
 
     /// `host:port` written into `media_conn`.

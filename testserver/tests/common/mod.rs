@@ -60,7 +60,19 @@ impl MiniClient {
         noise_key: &KeyPair,
         payload: &wa::ClientPayload,
     ) -> MiniClient {
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        Self::connect_to(server, &server.ws_url(), None, noise_key, payload).await
+    }
+
+    /// [`MiniClient::connect`] to `url` (`ws://` or `wss://`), through `connector` when given
+    /// (e.g. rustls trusting the server's TLS CA).
+    pub async fn connect_to(
+        server: &TestServer,
+        url: &str,
+        connector: Option<tokio_tungstenite::Connector>,
+        noise_key: &KeyPair,
+        payload: &wa::ClientPayload,
+    ) -> MiniClient {
+        let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(url, None, false, connector)
             .await
             .expect("websocket connect");
         let (mut sink, mut stream) = ws.split();
