@@ -15,11 +15,32 @@
 // {"id": N, "cmd": "read", "keys": [key...]}      -> {"reply": N}
 // {"id": N, "cmd": "groupMetadata", "jid": J}     -> {"reply": N, "meta": {...}}
 // {"id": N, "cmd": "call", "fn": F, "args": [...]} -> {"reply": N, "result": ...} (any socket function)
+// {"id": N, "cmd": "sendMedia", "to": JID, "kind": "image"|"document"|..., "path": FILE,
+//   "mimetype": M, "fileName"?: F, "caption"?: C}  -> {"reply": N, "msgId": ..., "media": {...}}
+// {"id": N, "cmd": "download", "msgId": ID, "out"?: FILE}
+//                                                 -> {"reply": N, "length": L, "sha256": HEX, "media": {...}}
+//   (downloads and decrypts a received or sent media message with Baileys' downloadMediaMessage,
+//   writing the plaintext to FILE when given)
 // {"id": N, "cmd": "end"}                          -> closes the socket without logging out
+// Message events carry "media": {...} (type, mimetype, fileLength, fileName, url, directPath,
+// fileSha256 hex) for media messages.
+//
+// TLS: with a test server started with TLS, pass --ws wss://... and --admin https://..., and start
+// node with NODE_EXTRA_CA_CERTS=<the server's CA PEM>; Baileys uploads and downloads media over
+// https only (to the hosts of the server's media_conn answer / the message URL's host).
 // Logs (pino) go to stderr at $BAILEYS_LOG (default "warn").
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
-import makeWASocket, { Browsers, DisconnectReason, useMultiFileAuthState } from 'baileys7';
+import makeWASocket, {
+    Browsers,
+    DisconnectReason,
+    downloadMediaMessage,
+    extractMessageContent,
+    getContentType,
+    useMultiFileAuthState
+} from 'baileys7';
 import { WA_CERT_DETAILS } from 'baileys7/lib/Defaults/index.js';
 
 const args = Object.fromEntries(
@@ -39,6 +60,8 @@ console.info = (...a) => console.error(...a);
 const logger = pino({ level: process.env.BAILEYS_LOG || 'warn' }, pino.destination(2));
 const emit = obj => process.stdout.write(JSON.stringify(obj) + '\n');
 const sent = new Map();
+// Full WAMessages by id (received, and our own sends), for media downloads.
+const known = new Map();
 let sock;
 let stopping = false;
 let pairCodeRequested = false;
@@ -52,6 +75,27 @@ const adminPost = async (path, body) => {
     const j = await r.json();
     if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
     return j;
+};
+
+const num = v => (v && typeof v === 'object' && typeof v.toNumber === 'function' ? v.toNumber() : v == null ? null : Number(v));
+const hex = b => (b ? Buffer.from(b).toString('hex') : null);
+
+// What a media message says about its blob, or null for other messages.
+const mediaInfo = m => {
+    const content = m ? extractMessageContent(m) : undefined;
+    const type = content ? getContentType(content) : undefined;
+    const media = type ? content[type] : undefined;
+    if (!media || typeof media !== 'object' || !media.mediaKey || !(media.url || media.directPath)) return null;
+    return {
+        type,
+        mimetype: media.mimetype ?? null,
+        fileLength: num(media.fileLength),
+        fileName: media.fileName ?? null,
+        caption: media.caption ?? null,
+        url: media.url ?? null,
+        directPath: media.directPath ?? null,
+        fileSha256: hex(media.fileSha256)
+    };
 };
 
 const text = m =>
@@ -114,6 +158,7 @@ async function start() {
     });
     sock.ev.on('messages.upsert', ({ messages, type }) => {
         for (const m of messages) {
+            if (m.key?.id) rememberMessage(m);
             emit({
                 event: 'message',
                 type,
@@ -125,7 +170,8 @@ async function start() {
                 key: m.key,
                 stub: m.messageStubType ?? null,
                 stubParams: m.messageStubParameters ?? null,
-                protocol: m.message?.protocolMessage?.type ?? null
+                protocol: m.message?.protocolMessage?.type ?? null,
+                media: mediaInfo(m.message)
             });
         }
     });
@@ -151,6 +197,12 @@ async function start() {
     sock.ev.on('messaging-history.set', h => emit({ event: 'history', chats: h.chats?.length ?? 0, messages: h.messages?.length ?? 0, syncType: h.syncType ?? null }));
 }
 
+function rememberMessage(m) {
+    known.set(m.key.id, m);
+    // Bounded: a long-running client keeps the latest messages only.
+    if (known.size > 1000) known.delete(known.keys().next().value);
+}
+
 const rl = createInterface({ input: process.stdin });
 rl.on('line', async line => {
     let req;
@@ -165,6 +217,29 @@ rl.on('line', async line => {
                 const m = await sock.sendMessage(req.to, { text: req.text });
                 sent.set(m.key.id, m.message);
                 emit({ reply: req.id, msgId: m.key.id });
+                break;
+            }
+            case 'sendMedia': {
+                const content = { [req.kind]: { url: req.path }, mimetype: req.mimetype };
+                if (req.fileName) content.fileName = req.fileName;
+                if (req.caption) content.caption = req.caption;
+                const m = await sock.sendMessage(req.to, content);
+                sent.set(m.key.id, m.message);
+                rememberMessage(m);
+                emit({ reply: req.id, msgId: m.key.id, media: mediaInfo(m.message) });
+                break;
+            }
+            case 'download': {
+                const m = known.get(req.msgId);
+                if (!m) throw new Error(`no message ${req.msgId} seen`);
+                const buf = await downloadMediaMessage(m, 'buffer', {}, { logger, reuploadRequest: sock.updateMediaMessage });
+                if (req.out) await writeFile(req.out, buf);
+                emit({
+                    reply: req.id,
+                    length: buf.length,
+                    sha256: createHash('sha256').update(buf).digest('hex'),
+                    media: mediaInfo(m.message)
+                });
                 break;
             }
             case 'read':

@@ -30,6 +30,10 @@ pub struct Baileys {
 
 impl Baileys {
     /// Spawns a client for `phone` with its auth state in `auth` (created if missing).
+    ///
+    /// When the server has TLS on, the client connects over `wss://`, calls the admin API over
+    /// `https://` and trusts the server's CA through `NODE_EXTRA_CA_CERTS` (written next to
+    /// `auth`), which also lets Baileys upload and download media (https only).
     pub async fn spawn(
         server: &TestServer,
         name: &str,
@@ -51,17 +55,19 @@ impl Baileys {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let (ws_url, admin_url) = match (server.wss_url(), server.https_url()) {
+            (Some(wss), Some(https)) => (wss, https),
+            _ => (server.ws_url(), server.http_url()),
+        };
         let mut cmd = Command::new("node");
+        if let Some(pem) = server.tls_ca_pem() {
+            let ca = auth.with_extension("ca.pem");
+            std::fs::write(&ca, pem).expect("write the server's CA certificate");
+            cmd.env("NODE_EXTRA_CA_CERTS", &ca);
+        }
         cmd.arg(root.join("interop/testserver/baileys_client.mjs"))
             .args([
-                "--ws",
-                &server.ws_url(),
-                "--root",
-                &root_hex,
-                "--admin",
-                &server.http_url(),
-                "--phone",
-                phone,
+                "--ws", &ws_url, "--root", &root_hex, "--admin", &admin_url, "--phone", phone,
             ])
             .arg("--auth")
             .arg(auth)
@@ -209,6 +215,40 @@ impl Baileys {
             .command(json!({"cmd": "send", "to": to, "text": text}))
             .await;
         r["msgId"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends the file at `path` as media of `kind` (`image`, `document`, `video`, `audio`,
+    /// `sticker`); returns the message id and its media description (see the harness).
+    pub async fn send_media(
+        &mut self,
+        to: &str,
+        kind: &str,
+        path: &Path,
+        mimetype: &str,
+        file_name: Option<&str>,
+        caption: Option<&str>,
+    ) -> (String, Value) {
+        let r = self
+            .command(json!({"cmd": "sendMedia", "to": to, "kind": kind,
+                "path": path.to_string_lossy(), "mimetype": mimetype,
+                "fileName": file_name, "caption": caption}))
+            .await;
+        (r["msgId"].as_str().unwrap().to_owned(), r["media"].clone())
+    }
+
+    /// Downloads and decrypts the media of message `id` (received or sent) with Baileys, writing
+    /// the plaintext to `out`; returns `{length, sha256, media}`.
+    pub async fn download(&mut self, id: &str, out: &Path) -> Value {
+        self.command(json!({"cmd": "download", "msgId": id, "out": out.to_string_lossy()}))
+            .await
+    }
+
+    /// Waits for an incoming message with this id.
+    pub async fn wait_id(&mut self, id: &str) -> Value {
+        self.wait(&format!("message {id}"), Duration::from_secs(20), |v| {
+            v["event"] == "message" && v["id"] == id
+        })
+        .await
     }
 
     /// Waits for an incoming message with this text.
