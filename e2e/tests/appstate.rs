@@ -18,13 +18,25 @@ mod support;
 
 use std::time::Duration;
 
-use msg_support::*;
 use support::*;
 use wacore::types::events::Event;
 use wacore_binary::jid::Jid;
 use whatsapp_rust::appstate::Collection;
 
 const PHONE: &str = "15550400001";
+
+/// A freshly paired bot whose post-pairing events (the phone's key share leads to
+/// `SelfPushNameUpdated`, possibly before `Connected`) are kept for the test.
+async fn paired_keeping_events(
+    server: &testserver::TestServer,
+    phone: &str,
+    db_path: &str,
+) -> TestBot {
+    let name = format!("bot {phone}");
+    let mut bot = start_bot(server, db_path, |b| b.with_push_name(name)).await;
+    pair_by_qr_keeping_events(server, phone, &mut bot).await;
+    bot
+}
 
 async fn wait_event<T>(bot: &mut TestBot, what: &str, pred: impl FnMut(&Event) -> Option<T>) -> T {
     wait_for(&mut bot.events, Duration::from_secs(20), what, pred)
@@ -48,7 +60,7 @@ async fn chat_actions_and_push_name_reach_our_other_device_and_survive_a_restart
     let dir = tempfile::tempdir().unwrap();
 
     // Pairing: key share from the phone, then a full sync of every collection.
-    let mut a = paired_bot(&server, PHONE, &db(&dir, "a.db")).await;
+    let mut a = paired_keeping_events(&server, PHONE, &db(&dir, "a.db")).await;
     wait_own_push_name(&mut a, "Phone Owner").await;
     assert_eq!(a.client.get_push_name().await, "Phone Owner");
     assert_eq!(
@@ -58,7 +70,7 @@ async fn chat_actions_and_push_name_reach_our_other_device_and_survive_a_restart
             .unwrap(),
         1
     );
-    let mut b = paired_bot(&server, PHONE, &db(&dir, "b.db")).await;
+    let mut b = paired_keeping_events(&server, PHONE, &db(&dir, "b.db")).await;
     wait_own_push_name(&mut b, "Phone Owner").await;
 
     let chat: Jid = "15550400099@s.whatsapp.net".parse().unwrap();
@@ -213,9 +225,9 @@ async fn concurrent_patches_from_two_devices_both_land() {
     let phone = server.create_account(PHONE).unwrap();
     phone.set_push_name("Owner");
     let dir = tempfile::tempdir().unwrap();
-    let mut a = paired_bot(&server, PHONE, &db(&dir, "a.db")).await;
+    let mut a = paired_keeping_events(&server, PHONE, &db(&dir, "a.db")).await;
     wait_own_push_name(&mut a, "Owner").await;
-    let mut b = paired_bot(&server, PHONE, &db(&dir, "b.db")).await;
+    let mut b = paired_keeping_events(&server, PHONE, &db(&dir, "b.db")).await;
     wait_own_push_name(&mut b, "Owner").await;
 
     let chats: Vec<Jid> = (0..6)

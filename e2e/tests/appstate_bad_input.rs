@@ -17,7 +17,6 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use msg_support::*;
 use prost::Message as _;
 use support::*;
 use wacore::iq::appstate::AppStatePatchIq;
@@ -30,14 +29,27 @@ use whatsapp_rust::appstate::{AppStateSyncError, Collection};
 
 const PHONE: &str = "15550500001";
 
+/// A freshly paired bot whose post-pairing events (the phone's key share leads to
+/// `SelfPushNameUpdated`, possibly before `Connected`) are kept for the test.
+async fn paired_keeping_events(
+    server: &testserver::TestServer,
+    phone: &str,
+    db_path: &str,
+) -> TestBot {
+    let name = format!("bot {phone}");
+    let mut bot = start_bot(server, db_path, |b| b.with_push_name(name)).await;
+    pair_by_qr_keeping_events(server, phone, &mut bot).await;
+    bot
+}
+
 async fn synced_pair(
     server: &testserver::TestServer,
     dir: &tempfile::TempDir,
 ) -> (TestBot, TestBot) {
     let phone = server.create_account(PHONE).unwrap();
     phone.set_push_name("Owner");
-    let mut a = paired_bot(server, PHONE, &db(dir, "a.db")).await;
-    let mut b = paired_bot(server, PHONE, &db(dir, "b.db")).await;
+    let mut a = paired_keeping_events(server, PHONE, &db(dir, "a.db")).await;
+    let mut b = paired_keeping_events(server, PHONE, &db(dir, "b.db")).await;
     for bot in [&mut a, &mut b] {
         wait_for(
             &mut bot.events,

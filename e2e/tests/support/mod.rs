@@ -110,6 +110,50 @@ pub async fn wait_connected(bot: &mut TestBot) -> Vec<Event> {
 
 /// Pairs a fresh bot through the phone's QR scan; returns the device JID.
 pub async fn pair_by_qr(server: &TestServer, phone: &str, bot: &mut TestBot) -> String {
+    pair_by_qr_with_events(server, phone, bot).await.0
+}
+
+/// Like [`pair_by_qr`], but the events that arrived between `PairSuccess` and `Connected`
+/// stay queued on `bot.events`, ahead of later ones. The phone's welcome (app-state key
+/// share, history notification) is queued for the companion before it logs in, so its
+/// effects (`SelfPushNameUpdated`, `HistorySync`, ...) may legitimately be dispatched
+/// before `Connected`, which waits for the post-login pre-key and passive IQs.
+pub async fn pair_by_qr_keeping_events(
+    server: &TestServer,
+    phone: &str,
+    bot: &mut TestBot,
+) -> String {
+    let (jid, early) = pair_by_qr_with_events(server, phone, bot).await;
+    requeue_events(bot, early);
+    jid
+}
+
+/// Puts `first` back in front of the bot's event stream.
+pub fn requeue_events(bot: &mut TestBot, first: Vec<Event>) {
+    if first.is_empty() {
+        return;
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    for e in first {
+        let _ = tx.send(e);
+    }
+    let mut rest = std::mem::replace(&mut bot.events, rx);
+    tokio::spawn(async move {
+        while let Some(e) = rest.recv().await {
+            if tx.send(e).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Pairs through the QR scan; returns the device JID and the events seen between
+/// `PairSuccess` and `Connected`.
+async fn pair_by_qr_with_events(
+    server: &TestServer,
+    phone: &str,
+    bot: &mut TestBot,
+) -> (String, Vec<Event>) {
     let phone = server.phone(phone).expect("account exists");
     let (qr, _) = wait_for(
         &mut bot.events,
@@ -134,8 +178,8 @@ pub async fn pair_by_qr(server: &TestServer, phone: &str, bot: &mut TestBot) -> 
     .await;
     let paired = scan.await.expect("scan task").expect("phone pairs");
     assert_eq!(success.id.to_string(), paired.jid);
-    wait_connected(bot).await;
-    paired.jid
+    let early = wait_connected(bot).await;
+    (paired.jid, early)
 }
 
 pub fn db(dir: &tempfile::TempDir, name: &str) -> String {
