@@ -13,7 +13,8 @@ use wacore::types::events::{Event, EventHandler};
 use waproto::whatsapp::device_props::{AppVersion, PlatformType};
 
 use crate::client::Client;
-use crate::config::{ClientConfig, Timings};
+use crate::config::{CacheConfig, ClientConfig, Timings};
+use crate::enc_handler::EncHandler;
 use crate::pair_code::PairCodeOptions;
 use crate::store::{Backend, DeviceCommand, PersistenceManager, StoreError};
 
@@ -59,6 +60,7 @@ pub struct BotBuilder {
     device_props: Option<(Option<String>, Option<AppVersion>, Option<PlatformType>)>,
     pair_code: Option<PairCodeOptions>,
     skip_history_sync: bool,
+    enc_handlers: Vec<(String, Arc<dyn EncHandler>)>,
 }
 
 impl BotBuilder {
@@ -142,6 +144,24 @@ impl BotBuilder {
         self
     }
 
+    /// Cache TTLs and capacities (see [`CacheConfig`]).
+    #[must_use]
+    pub fn with_cache_config(mut self, config: CacheConfig) -> Self {
+        self.config.cache = config;
+        self
+    }
+
+    /// Registers a handler for `<enc type=enc_type>` payloads (e.g. `"frskmsg"`); see
+    /// [`EncHandler`] for how it combines with the built-in decryption.
+    #[must_use]
+    pub fn with_enc_handler<H>(mut self, enc_type: impl Into<String>, handler: H) -> Self
+    where
+        H: EncHandler + 'static,
+    {
+        self.enc_handlers.push((enc_type.into(), Arc::new(handler)));
+        self
+    }
+
     /// Skips history sync (recorded; history sync arrives with messaging).
     #[must_use]
     pub fn skip_history_sync(mut self) -> Self {
@@ -174,6 +194,9 @@ impl BotBuilder {
             self.push_name,
         );
         client.set_skip_history_sync(self.skip_history_sync);
+        for (enc_type, handler) in self.enc_handlers {
+            client.register_enc_handler(enc_type, handler);
+        }
         let events = self.handler.map(|h| {
             let (tx, rx) = mpsc::unbounded_channel();
             client.register_handler(Arc::new(ChannelHandler(tx)));

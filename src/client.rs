@@ -115,6 +115,9 @@ pub struct Client {
     pub(crate) app_state: crate::appstate::AppStateState,
     pub(crate) history: crate::history_sync::HistorySyncState,
     pub(crate) messaging: crate::messaging::MessagingState,
+    /// Handlers for `<enc>` payload types (see [`EncHandler`](crate::EncHandler)); also
+    /// registered through `BotBuilder::with_enc_handler`.
+    pub custom_enc_handlers: crate::enc_handler::EncHandlers,
 }
 
 impl std::fmt::Debug for Client {
@@ -140,6 +143,23 @@ impl Client {
     ) -> Arc<Self> {
         let config = ClientConfig {
             version,
+            ..ClientConfig::default()
+        };
+        Self::with_config(persistence_manager, transport_factory, http_client, config)
+    }
+
+    /// Creates a client with custom cache TTLs and capacities. `version` pins the
+    /// WhatsApp Web version (no fetch).
+    pub async fn new_with_cache_config(
+        persistence_manager: Arc<PersistenceManager>,
+        transport_factory: Arc<dyn TransportFactory>,
+        http_client: Arc<dyn HttpClient>,
+        version: Option<(u32, u32, u32)>,
+        cache_config: crate::config::CacheConfig,
+    ) -> Arc<Self> {
+        let config = ClientConfig {
+            version,
+            cache: cache_config,
             ..ClientConfig::default()
         };
         Self::with_config(persistence_manager, transport_factory, http_client, config)
@@ -204,6 +224,7 @@ impl Client {
             app_state: Default::default(),
             history: Default::default(),
             messaging: Default::default(),
+            custom_enc_handlers: Default::default(),
         });
         crate::messaging::install(&client);
         crate::appstate::install(&client);

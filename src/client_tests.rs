@@ -84,17 +84,16 @@ impl Peer {
 }
 
 async fn connected_client() -> (Arc<Client>, Peer) {
+    connected_client_with(ClientConfig::default()).await
+}
+
+async fn connected_client_with(config: ClientConfig) -> (Arc<Client>, Peer) {
     let pm = Arc::new(
         PersistenceManager::new(Arc::new(InMemoryBackend::new()))
             .await
             .unwrap(),
     );
-    let client = Client::with_config(
-        pm,
-        Arc::new(NoFactory),
-        Arc::new(NoHttp),
-        ClientConfig::default(),
-    );
+    let client = Client::with_config(pm, Arc::new(NoFactory), Arc::new(NoHttp), config);
     let (k1, k2) = ([1u8; 32], [2u8; 32]);
     let (writer, reader) = NoiseTransport::new(&k1, &k2).into_split();
     let (peer_writer, peer_reader) = NoiseTransport::new(&k2, &k1).into_split();
@@ -230,4 +229,196 @@ async fn server_stanzas_are_acked() {
     assert_eq!(ack.get_attr("class").unwrap().as_str(), "receipt");
     assert_eq!(ack.get_attr("type").unwrap().as_str(), "read");
     assert!(client.is_connected());
+}
+
+/// Records what a custom `<enc>` handler was given.
+struct RecordingEncHandler(mpsc::UnboundedSender<(String, Vec<u8>, String)>);
+
+#[async_trait]
+impl crate::EncHandler for RecordingEncHandler {
+    async fn handle(
+        &self,
+        _client: Arc<Client>,
+        enc_node: &Node,
+        info: &wacore::types::message::MessageInfo,
+    ) -> Result<(), crate::EncHandlerError> {
+        let ty = enc_node.get_attr("type").unwrap().as_str().into_owned();
+        let bytes = match &enc_node.content {
+            Some(wacore_binary::node::NodeContent::Bytes(b)) => b.clone(),
+            _ => Vec::new(),
+        };
+        let _ = self.0.send((ty, bytes, info.id.clone()));
+        Err("handler errors are logged, the message is still acked".into())
+    }
+}
+
+#[tokio::test]
+async fn custom_enc_handler_gets_its_payload_and_the_message_is_acked() {
+    let (client, mut peer) = connected_client().await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    client.register_enc_handler("frskmsg", Arc::new(RecordingEncHandler(tx)));
+    client
+        .persistence_manager
+        .process_command(crate::store::DeviceCommand::SetId(Some(
+            wacore_binary::jid::Jid::pn_device("15550009999", 3),
+        )))
+        .await;
+    client.offline_sync.arm(&client);
+    peer.send_node(
+        &NodeBuilder::new("message")
+            .attr("id", "CUSTOM1")
+            .attr("from", "15550001111@s.whatsapp.net")
+            .attr("type", "text")
+            .attr("t", "1700000000")
+            .attr("notify", "Friend")
+            .children([NodeBuilder::new("enc")
+                .attr("v", "2")
+                .attr("type", "frskmsg")
+                .bytes(vec![1, 2, 3])
+                .build()])
+            .build(),
+    )
+    .await;
+    let (ty, bytes, id) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ty.as_str(), bytes, id.as_str()),
+        ("frskmsg", vec![1, 2, 3], "CUSTOM1")
+    );
+    // The delivery receipt and the ack go out; no retry receipt (nothing failed to decrypt).
+    let mut sent = Vec::new();
+    loop {
+        let n = peer.next_node().await;
+        let done = n.tag == "ack";
+        sent.push(n);
+        if done {
+            break;
+        }
+    }
+    let ack = sent.last().unwrap();
+    assert_eq!(ack.get_attr("class").unwrap().as_str(), "message");
+    assert_eq!(ack.get_attr("id").unwrap().as_str(), "CUSTOM1");
+    assert!(ack.get_attr("error").is_none(), "not a nack: {ack}");
+    assert!(
+        !sent
+            .iter()
+            .any(|n| n.get_attr("type").is_some_and(|t| t.as_str() == "retry")),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn offline_sync_processes_one_message_at_a_time_until_the_end_marker() {
+    let (client, mut peer) = connected_client().await;
+    client.offline_sync.arm(&client);
+    let first = client.offline_sync.message_permit().await.unwrap();
+    let c = Arc::clone(&client);
+    let second = tokio::spawn(async move { c.offline_sync.message_permit().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !second.is_finished(),
+        "sequential while the backlog is delivered"
+    );
+    peer.send_node(
+        &NodeBuilder::new("ib")
+            .children([NodeBuilder::new("offline").attr("count", "0").build()])
+            .build(),
+    )
+    .await;
+    let second = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .expect("the end marker widens the gate")
+        .unwrap();
+    let mut held = vec![first, second.unwrap()];
+    for _ in 2..crate::offline::PARALLEL_PERMITS {
+        held.push(client.offline_sync.message_permit().await.unwrap());
+    }
+    let c = Arc::clone(&client);
+    let extra = tokio::spawn(async move { c.offline_sync.message_permit().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!extra.is_finished(), "at most 64 in parallel");
+    drop(held);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), extra)
+            .await
+            .is_ok()
+    );
+
+    // A new login starts sequential again.
+    client.offline_sync.arm(&client);
+    let _one = client.offline_sync.message_permit().await.unwrap();
+    let c = Arc::clone(&client);
+    let blocked = tokio::spawn(async move { c.offline_sync.message_permit().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!blocked.is_finished(), "reset on reconnect");
+    blocked.abort();
+}
+
+#[tokio::test]
+async fn offline_gate_opens_after_the_timeout_without_an_end_marker() {
+    let mut config = ClientConfig::default();
+    config.timings.offline_sync_timeout = Duration::from_millis(100);
+    let (client, _peer) = connected_client_with(config).await;
+    client.offline_sync.arm(&client);
+    let _first = client.offline_sync.message_permit().await.unwrap();
+    let second =
+        tokio::time::timeout(Duration::from_secs(5), client.offline_sync.message_permit()).await;
+    assert!(second.is_ok(), "the fallback timeout widens the gate");
+}
+
+fn device_list(user: &str) -> Vec<wacore_binary::jid::Jid> {
+    vec![wacore_binary::jid::Jid::pn(user)]
+}
+
+#[tokio::test]
+async fn cache_config_sets_ttls_and_capacities_of_the_messaging_caches() {
+    use crate::config::{CacheConfig, CacheEntryConfig};
+    use wacore_binary::jid::Jid;
+
+    // Defaults: device lists and sent messages are kept.
+    let (client, _peer) = connected_client().await;
+    let alice = Jid::pn("15550000001");
+    client.cache_devices(&alice, device_list("15550000001"));
+    assert!(client.cached_devices(&alice).is_some());
+    let msg = Arc::new(waproto::whatsapp::Message::default());
+    client.remember_sent(&alice, "M1", Arc::clone(&msg));
+    assert!(client.recent_sent(&alice, "M1").is_some());
+
+    let config = ClientConfig::default().with_cache_config(CacheConfig {
+        device_cache: CacheEntryConfig::new(Some(Duration::ZERO), 10),
+        group_cache: CacheEntryConfig::new(None, 2),
+        recent_messages: CacheEntryConfig::new(None, 0),
+        ..Default::default()
+    });
+    let (client, _peer) = connected_client_with(config).await;
+    client.cache_devices(&alice, device_list("15550000001"));
+    assert!(
+        client.cached_devices(&alice).is_none(),
+        "TTL 0: never fresh"
+    );
+    client.remember_sent(&alice, "M1", msg);
+    assert!(
+        client.recent_sent(&alice, "M1").is_none(),
+        "capacity 0: disabled"
+    );
+    let groups: Vec<Jid> = (1..=3)
+        .map(|i| format!("12036300000{i}@g.us").parse().unwrap())
+        .collect();
+    for g in &groups {
+        client.cache_group(wacore::send::GroupMembers {
+            jid: g.clone(),
+            addressing_mode: "lid".into(),
+            members: Vec::new(),
+            ephemeral: 0,
+        });
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert!(
+        client.cached_group(&groups[0]).is_none(),
+        "capacity 2: oldest evicted"
+    );
+    assert!(client.cached_group(&groups[1]).is_some());
+    assert!(client.cached_group(&groups[2]).is_some());
 }

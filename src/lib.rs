@@ -14,6 +14,7 @@ mod config;
 mod connect_events;
 mod connection;
 pub mod download;
+mod enc_handler;
 mod error;
 pub mod features;
 pub mod history_sync;
@@ -44,8 +45,9 @@ pub use backoff::{
 };
 pub use bot::{Bot, BotBuilder, BotError};
 pub use client::Client;
-pub use config::{ClientConfig, Timings};
+pub use config::{CacheConfig, CacheEntryConfig, ClientConfig, Timings};
 pub use connection::WaitTimeout;
+pub use enc_handler::{EncHandler, EncHandlerError, EncHandlers};
 pub use error::{ClientError, IqError, Result};
 pub use mediaconn::MediaTransferError;
 pub use node_waiter::NodeFilter;

@@ -128,6 +128,16 @@ pub(crate) async fn process_message(client: &Arc<Client>, node: Node) {
         count_offline(client, &node);
         return;
     }
+    let node = match crate::enc_handler::run_custom(client, &node, &info).await {
+        crate::enc_handler::CustomEnc::None => node,
+        crate::enc_handler::CustomEnc::Rest(rest) => rest,
+        crate::enc_handler::CustomEnc::AllHandled => {
+            client.send_message_receipt(&node, &info).await;
+            ack(client, &node, keys.ids.pn.as_ref(), None).await;
+            count_offline(client, &node);
+            return;
+        }
+    };
     let session = sender_session(client, &info).await;
     let result = {
         let _guard = client

@@ -22,10 +22,6 @@ use crate::client::Client;
 
 /// How long a chat queue's worker waits for more messages before exiting.
 const QUEUE_IDLE: Duration = Duration::from_secs(30);
-/// How long cached device lists and group member lists are trusted without a notification.
-const CACHE_TTL: Duration = Duration::from_secs(300);
-/// Sent messages kept in memory for retry receipts.
-const RECENT_SENT: usize = 512;
 /// Processed message ids remembered to drop redeliveries Signal cannot recognise.
 const RECENT_PROCESSED: usize = 4096;
 
@@ -49,6 +45,19 @@ struct Recent<K, V> {
     map: HashMap<K, V>,
     order: VecDeque<K>,
     cap: usize,
+}
+
+impl LidMap {
+    /// Keeps the in-memory map under `cap` entries (the store keeps every mapping).
+    fn make_room(&mut self, cap: usize) {
+        if self.unknown.len() >= cap {
+            self.unknown.clear();
+        }
+        if self.pn_to_lid.len() >= cap {
+            self.pn_to_lid.clear();
+            self.lid_to_pn.clear();
+        }
+    }
 }
 
 impl<K: std::hash::Hash + Eq + Clone, V> Recent<K, V> {
@@ -87,7 +96,7 @@ struct LidMap {
 }
 
 /// Sent messages by (chat, id).
-type RecentSent = Recent<(String, String), Arc<wa::Message>>;
+type RecentSent = Recent<(String, String), (Arc<wa::Message>, Instant)>;
 
 /// The messaging state of one client.
 #[derive(Default)]
@@ -140,7 +149,7 @@ impl Client {
     pub(crate) async fn lock_session(&self, key: &str) -> OwnedMutexGuard<()> {
         let m = {
             let mut locks = lock(&self.messaging.session_locks);
-            if locks.len() > 4096 {
+            if locks.len() > self.config.cache.session_locks_capacity_usize() {
                 locks.retain(|_, m| Arc::strong_count(m) > 1);
             }
             Arc::clone(locks.entry(key.to_string()).or_default())
@@ -207,12 +216,18 @@ impl Client {
     pub(crate) fn cached_devices(&self, user: &Jid) -> Option<Arc<Vec<Jid>>> {
         let map = lock(&self.messaging.devices);
         let e = map.get(&user.to_non_ad().to_string())?;
-        (e.at.elapsed() < CACHE_TTL).then(|| Arc::clone(&e.value))
+        self.config
+            .cache
+            .device_cache
+            .is_fresh(e.at.elapsed())
+            .then(|| Arc::clone(&e.value))
     }
 
     pub(crate) fn cache_devices(&self, user: &Jid, devices: Vec<Jid>) -> Arc<Vec<Jid>> {
         let v = Arc::new(devices);
-        lock(&self.messaging.devices).insert(
+        let mut map = lock(&self.messaging.devices);
+        crate::config::make_room(&mut map, &self.config.cache.device_cache, |e| e.at);
+        map.insert(
             user.to_non_ad().to_string(),
             Timed {
                 value: Arc::clone(&v),
@@ -225,12 +240,18 @@ impl Client {
     pub(crate) fn cached_group(&self, group: &Jid) -> Option<Arc<GroupMembers>> {
         let map = lock(&self.messaging.groups);
         let e = map.get(&group.to_string())?;
-        (e.at.elapsed() < CACHE_TTL).then(|| Arc::clone(&e.value))
+        self.config
+            .cache
+            .group_cache
+            .is_fresh(e.at.elapsed())
+            .then(|| Arc::clone(&e.value))
     }
 
     pub(crate) fn cache_group(&self, members: GroupMembers) -> Arc<GroupMembers> {
         let v = Arc::new(members);
-        lock(&self.messaging.groups).insert(
+        let mut map = lock(&self.messaging.groups);
+        crate::config::make_room(&mut map, &self.config.cache.group_cache, |e| e.at);
+        map.insert(
             v.jid.to_string(),
             Timed {
                 value: Arc::clone(&v),
@@ -279,6 +300,7 @@ impl Client {
             if map.pn_to_lid.get(pn_user).map(String::as_str) == Some(lid_user) {
                 return;
             }
+            map.make_room(self.config.cache.lid_pn_cache.cap());
             map.pn_to_lid
                 .insert(pn_user.to_string(), lid_user.to_string());
             map.lid_to_pn
@@ -322,6 +344,7 @@ impl Client {
             .ok()
             .flatten();
         let mut map = lock(&self.messaging.lids);
+        map.make_room(self.config.cache.lid_pn_cache.cap());
         match found {
             Some(e) => {
                 map.pn_to_lid.insert(pn_user.to_string(), e.lid.clone());
@@ -376,17 +399,27 @@ impl Client {
 
     /// Remembers a sent message for retry receipts.
     pub(crate) fn remember_sent(&self, chat: &Jid, id: &str, message: Arc<wa::Message>) {
+        let cap = self.config.cache.recent_messages.cap();
+        if cap == 0 {
+            return;
+        }
         lock(&self.messaging.recent_sent)
-            .get_or_insert_with(|| Recent::new(RECENT_SENT))
-            .insert((chat.to_string(), id.to_string()), message);
+            .get_or_insert_with(|| Recent::new(cap))
+            .insert(
+                (chat.to_string(), id.to_string()),
+                (message, Instant::now()),
+            );
     }
 
     /// A recently sent message.
     pub(crate) fn recent_sent(&self, chat: &Jid, id: &str) -> Option<Arc<wa::Message>> {
-        lock(&self.messaging.recent_sent)
-            .as_ref()?
-            .get(&(chat.to_string(), id.to_string()))
-            .cloned()
+        let sent = lock(&self.messaging.recent_sent);
+        let (message, at) = sent.as_ref()?.get(&(chat.to_string(), id.to_string()))?;
+        self.config
+            .cache
+            .recent_messages
+            .is_fresh(at.elapsed())
+            .then(|| Arc::clone(message))
     }
 
     /// Records a processed message key; false when it was already processed.
@@ -453,6 +486,8 @@ async fn chat_worker(client: Weak<Client>, key: String, mut rx: mpsc::UnboundedR
             }
         };
         let Some(c) = client.upgrade() else { break };
+        // One message at a time during the offline sync, 64 afterwards.
+        let _permit = c.offline_sync.message_permit().await;
         crate::message::process_message(&c, node).await;
     }
 }

@@ -1,12 +1,13 @@
 //! Keeping enough one-time pre-keys on the server: after login (and on an
 //! `encrypt` count notification) the client asks how many are left and uploads a
-//! fresh batch when fewer than [`MIN_PRE_KEY_COUNT`] remain.
+//! fresh batch of [`UPLOAD_PRE_KEY_COUNT`] (812, WhatsApp Web's `UPLOAD_KEYS_COUNT`; the
+//! first login after pairing always finds 0) when fewer than [`MIN_PRE_KEY_COUNT`] remain.
 
 use std::sync::Arc;
 
 use wacore::iq::prekeys::{
-    MIN_PRE_KEY_COUNT, PreKeyCountIq, UploadPreKey, UploadPreKeysIq, UploadSignedPreKey,
-    WANTED_PRE_KEY_COUNT,
+    INITIAL_PRE_KEY_COUNT, MIN_PRE_KEY_COUNT, PreKeyCountIq, UploadPreKey, UploadPreKeysIq,
+    UploadSignedPreKey,
 };
 use wacore_binary::node::Node;
 use wacore_libsignal::{MAX_PRE_KEY_ID, generate_pre_keys};
@@ -14,6 +15,9 @@ use wacore_libsignal::{MAX_PRE_KEY_ID, generate_pre_keys};
 use crate::client::Client;
 use crate::error::IqError;
 use crate::store::DeviceCommand;
+
+/// Pre-keys per upload, as WhatsApp Web (`UPLOAD_KEYS_COUNT`).
+pub(crate) const UPLOAD_PRE_KEY_COUNT: u32 = INITIAL_PRE_KEY_COUNT;
 
 /// Why a pre-key upload failed.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +39,8 @@ pub(crate) async fn upload_pre_keys_if_needed(client: &Arc<Client>) -> Result<u3
     if count >= MIN_PRE_KEY_COUNT {
         return Ok(0);
     }
-    upload_pre_keys(client, WANTED_PRE_KEY_COUNT).await?;
-    Ok(WANTED_PRE_KEY_COUNT)
+    upload_pre_keys(client, UPLOAD_PRE_KEY_COUNT).await?;
+    Ok(UPLOAD_PRE_KEY_COUNT)
 }
 
 /// Generates, stores and uploads `n` pre-keys.
@@ -84,7 +88,7 @@ pub(crate) fn handle_encrypt_notification(client: &Arc<Client>, node: &Node) {
     if low {
         let c = Arc::clone(client);
         tokio::spawn(async move {
-            if let Err(e) = upload_pre_keys(&c, WANTED_PRE_KEY_COUNT).await {
+            if let Err(e) = upload_pre_keys(&c, UPLOAD_PRE_KEY_COUNT).await {
                 log::warn!(target: "Client", "pre-key top-up failed: {e}");
             }
         });

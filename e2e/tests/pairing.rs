@@ -12,6 +12,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
+use wacore::iq::prekeys::PreKeyCountIq;
 use wacore::types::events::Event;
 use whatsapp_rust::pair_code::{PairCodeOptions, PlatformId};
 
@@ -26,6 +27,10 @@ async fn qr_pairing_then_restart_logs_in_without_pairing() {
     let jid = pair_by_qr(&server, "15550001111", &mut bot).await;
     assert!(bot.client.is_logged_in());
     assert_eq!(bot.client.get_pn().await.unwrap().to_string(), jid);
+    // The first login after pairing uploads a full batch of 812 one-time pre-keys, as
+    // WhatsApp Web does (UPLOAD_KEYS_COUNT), before `Connected`.
+    let count = bot.client.execute(PreKeyCountIq).await.unwrap();
+    assert_eq!(count, 812, "server-side pre-key count after pairing");
     bot.client.disconnect().await;
     tokio::time::timeout(Duration::from_secs(10), bot.handle)
         .await
@@ -42,6 +47,8 @@ async fn qr_pairing_then_restart_logs_in_without_pairing() {
         "a paired device must not show a QR: {before:?}"
     );
     assert_eq!(again.client.get_pn().await.unwrap().to_string(), jid);
+    let count = again.client.execute(PreKeyCountIq).await.unwrap();
+    assert_eq!(count, 812, "enough keys on the server: no second upload");
     again.client.disconnect().await;
 }
 
