@@ -31,6 +31,13 @@ async fn qr_pairing_then_restart_logs_in_without_pairing() {
     // WhatsApp Web does (UPLOAD_KEYS_COUNT), before `Connected`.
     let count = bot.client.execute(PreKeyCountIq).await.unwrap();
     assert_eq!(count, 812, "server-side pre-key count after pairing");
+    // Server props: the answer's hash is stored for the next query (and survives the restart).
+    bot.client.fetch_props().await.unwrap();
+    let pm = bot.client.persistence_manager();
+    assert_eq!(
+        pm.get_device_snapshot().await.props_hash.as_deref(),
+        Some("testserver-1")
+    );
     bot.client.disconnect().await;
     tokio::time::timeout(Duration::from_secs(10), bot.handle)
         .await
@@ -49,6 +56,11 @@ async fn qr_pairing_then_restart_logs_in_without_pairing() {
     assert_eq!(again.client.get_pn().await.unwrap().to_string(), jid);
     let count = again.client.execute(PreKeyCountIq).await.unwrap();
     assert_eq!(count, 812, "enough keys on the server: no second upload");
+    let pm = again.client.persistence_manager();
+    assert_eq!(
+        pm.get_device_snapshot().await.props_hash.as_deref(),
+        Some("testserver-1")
+    );
     again.client.disconnect().await;
 }
 
