@@ -19,6 +19,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
+use testserver::ChatSettings;
 use wacore::types::events::Event;
 use wacore_binary::jid::Jid;
 use whatsapp_rust::appstate::Collection;
@@ -280,4 +281,88 @@ async fn concurrent_patches_from_two_devices_both_land() {
         .unwrap();
     assert_eq!(va, vb);
     assert_eq!(va, 6, "six patches, none lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_sees_what_the_bot_archives_and_the_bot_sees_what_the_phone_pins() {
+    let server = server().await;
+    let phone = server.create_account(PHONE).unwrap();
+    phone.set_push_name("Owner");
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = paired_keeping_events(&server, PHONE, &db(&dir, "bot.db")).await;
+    wait_own_push_name(&mut bot, "Owner").await;
+    let chat: Jid = "15550400055@s.whatsapp.net".parse().unwrap();
+    let key = chat.to_string();
+    assert_eq!(phone.chat_settings(&key), ChatSettings::default());
+
+    // Bot -> phone: the phone decodes the bot's patches (MACs, LTHash, its own key).
+    bot.client.chat_actions().archive_chat(&chat).await.unwrap();
+    let s = phone
+        .wait_for_chat_settings(&key, Duration::from_secs(20), |s| s.archived)
+        .await
+        .expect("the phone shows the chat archived");
+    assert!(!s.pinned);
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 3_600_000;
+    bot.client
+        .chat_actions()
+        .mute_chat_until(&chat, until)
+        .await
+        .unwrap();
+    let s = phone
+        .wait_for_chat_settings(&key, Duration::from_secs(20), |s| s.muted)
+        .await
+        .expect("the phone shows the chat muted");
+    assert_eq!(s.mute_end_ms, Some(until));
+    assert!(s.archived, "archive state kept");
+    bot.client
+        .chat_actions()
+        .unarchive_chat(&chat)
+        .await
+        .unwrap();
+    phone
+        .wait_for_chat_settings(&key, Duration::from_secs(20), |s| !s.archived)
+        .await
+        .expect("the phone shows the chat unarchived");
+
+    // Phone -> bot: the phone's own patches (written against the state it decoded) verify
+    // on the bot and arrive as typed events.
+    let other: Jid = "15550400056@s.whatsapp.net".parse().unwrap();
+    phone.pin_chat(&other.to_string(), true).unwrap();
+    let got = wait_event(&mut bot, "PinUpdate from the phone", |e| match e {
+        Event::PinUpdate(u) if u.jid == other => Some(u.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(got.action.pinned, Some(true));
+    assert!(!got.from_full_sync);
+    phone.archive_chat(&chat.to_string(), true).unwrap();
+    let got = wait_event(&mut bot, "ArchiveUpdate from the phone", |e| match e {
+        Event::ArchiveUpdate(u) if u.jid == chat => Some(u.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(got.action.archived, Some(true));
+    // Then the bot writes on top of the phone's patches, and the phone still verifies it.
+    bot.client.chat_actions().pin_chat(&chat).await.unwrap();
+    phone
+        .wait_for_chat_settings(&key, Duration::from_secs(20), |s| s.pinned)
+        .await
+        .expect("the phone sees the bot's pin after its own archive");
+    // regular_low: bot archive, bot unarchive, phone pin, phone archive, bot pin.
+    assert_eq!(
+        bot.client
+            .app_state_version(Collection::RegularLow)
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        phone.app_state_failures(),
+        0,
+        "every patch verified on the phone"
+    );
 }

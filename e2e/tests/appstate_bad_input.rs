@@ -161,6 +161,17 @@ async fn patch_with_a_bad_mac_is_refused_and_stored_state_is_untouched() {
             "nothing from the bad patch reaches the application"
         );
     }
+    // The phone (which verifies patches the same way) refuses it too and keeps the pin.
+    let phone = server.phone(PHONE).unwrap();
+    for _ in 0..200 {
+        if phone.app_state_failures() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(phone.app_state_failures() >= 1);
+    assert!(!phone.chat_settings(&evil.to_string()).archived);
+    assert!(phone.chat_settings(&chat.to_string()).pinned);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,7 +112,7 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
 }
 
 /// Tells the account's other devices that a collection changed (`server_sync`).
-fn server_sync(w: &mut World, phone: &str, from_device: u16, name: &str, version: u64) {
+pub(crate) fn server_sync(w: &mut World, phone: &str, from_device: u16, name: &str, version: u64) {
     for dev in w.device_ids(phone) {
         if dev == from_device {
             continue;

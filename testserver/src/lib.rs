@@ -43,5 +43,5 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use faults::{Faults, STREAM_ERROR_CODES};
 pub use pairing::PairedDevice;
-pub use phone::{MediaKind, PhoneHandle, ReceivedMessage};
+pub use phone::{ChatSettings, MediaKind, PhoneHandle, ReceivedMessage};
 pub use server::TestServer;

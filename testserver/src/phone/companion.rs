@@ -21,6 +21,15 @@ use crate::state::unix_now;
 #[derive(Debug, Default)]
 pub(crate) struct AppState {
     key: Option<SyncKey>,
+    /// What the phone decoded from the collections (see `appstate.rs`).
+    pub(super) sync: super::appstate::PhoneSync,
+}
+
+impl AppState {
+    /// The sync key's id and data, once created.
+    pub(super) fn key(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.key.as_ref().map(|k| (k.id.clone(), k.data.to_vec()))
+    }
 }
 
 /// One app-state sync key.

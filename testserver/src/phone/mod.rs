@@ -326,6 +326,9 @@ async fn inbound(phone: &PhoneHandle, stanza: Stanza) {
     if class == "message" {
         recv::on_message(phone, &stanza);
     }
+    if class == "notification" && stanza.get("type") == Some("server_sync") {
+        appstate::on_server_sync(phone, &stanza);
+    }
     // The phone handles everything at once: nothing stays queued for device 0.
     phone.shared.world().ack(&phone.core.phone, 0, &class, &id);
 }
@@ -349,6 +352,9 @@ pub(crate) fn on_companion_paired(shared: &Arc<Shared>, w: &World, phone: &str, 
 
 pub(crate) use pair::{on_companion_finish, verify_device_signature};
 
+pub use appstate::ChatSettings;
+
+mod appstate;
 mod companion;
 mod pair;
 mod recv;
