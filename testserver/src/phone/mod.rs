@@ -237,6 +237,15 @@ impl PhoneHandle {
             .clone()
     }
 
+    /// How many messages the phone has decrypted so far.
+    pub fn received_count(&self) -> usize {
+        self.core
+            .inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
     /// Waits until a received message matches `pred` (checking those already received first).
     pub async fn wait_for_message(
         &self,
