@@ -25,6 +25,7 @@ mod address;
 mod crypto;
 mod curve;
 mod error;
+mod field;
 mod group_cipher;
 mod identity;
 mod keyhelper;
