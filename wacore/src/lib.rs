@@ -7,6 +7,7 @@ pub mod download;
 pub mod history_sync;
 pub mod iq;
 pub mod media;
+pub mod media_retry;
 pub mod message;
 pub mod net;
 pub mod pair;
