@@ -310,16 +310,16 @@ async fn custom_enc_handler_gets_its_payload_and_the_message_is_acked() {
 }
 
 #[tokio::test]
-async fn offline_sync_processes_one_message_at_a_time_until_the_end_marker() {
+async fn offline_sync_is_sequential_until_the_end_marker() {
     let (client, mut peer) = connected_client().await;
-    client.offline_sync.arm(&client);
-    let first = client.offline_sync.message_permit().await.unwrap();
-    let c = Arc::clone(&client);
-    let second = tokio::spawn(async move { c.offline_sync.message_permit().await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(
-        !second.is_finished(),
-        "sequential while the backlog is delivered"
+        !client.offline_sync.is_sequential(),
+        "nothing gated before login"
+    );
+    client.offline_sync.arm(&client);
+    assert!(
+        client.offline_sync.is_sequential(),
+        "login narrows the gate"
     );
     peer.send_node(
         &NodeBuilder::new("ib")
@@ -327,33 +327,17 @@ async fn offline_sync_processes_one_message_at_a_time_until_the_end_marker() {
             .build(),
     )
     .await;
-    let second = tokio::time::timeout(Duration::from_secs(5), second)
-        .await
-        .expect("the end marker widens the gate")
-        .unwrap();
-    let mut held = vec![first, second.unwrap()];
-    for _ in 2..crate::offline::PARALLEL_PERMITS {
-        held.push(client.offline_sync.message_permit().await.unwrap());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while client.offline_sync.is_sequential() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the end marker widens the gate"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let c = Arc::clone(&client);
-    let extra = tokio::spawn(async move { c.offline_sync.message_permit().await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!extra.is_finished(), "at most 64 in parallel");
-    drop(held);
-    assert!(
-        tokio::time::timeout(Duration::from_secs(5), extra)
-            .await
-            .is_ok()
-    );
-
     // A new login starts sequential again.
     client.offline_sync.arm(&client);
-    let _one = client.offline_sync.message_permit().await.unwrap();
-    let c = Arc::clone(&client);
-    let blocked = tokio::spawn(async move { c.offline_sync.message_permit().await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!blocked.is_finished(), "reset on reconnect");
-    blocked.abort();
+    assert!(client.offline_sync.is_sequential(), "reset on reconnect");
 }
 
 #[tokio::test]
@@ -362,10 +346,12 @@ async fn offline_gate_opens_after_the_timeout_without_an_end_marker() {
     config.timings.offline_sync_timeout = Duration::from_millis(100);
     let (client, _peer) = connected_client_with(config).await;
     client.offline_sync.arm(&client);
-    let _first = client.offline_sync.message_permit().await.unwrap();
-    let second =
-        tokio::time::timeout(Duration::from_secs(5), client.offline_sync.message_permit()).await;
-    assert!(second.is_ok(), "the fallback timeout widens the gate");
+    assert!(client.offline_sync.is_sequential());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !client.offline_sync.is_sequential(),
+        "the fallback timeout widens the gate"
+    );
 }
 
 fn device_list(user: &str) -> Vec<wacore_binary::jid::Jid> {

@@ -48,6 +48,10 @@ fn queue_key(node: &Node) -> String {
 
 /// Router entry: queues the message on its chat.
 pub(crate) async fn handle_message(client: &Arc<Client>, node: Node) {
+    // During the offline backlog: one sequential queue in arrival order.
+    let Some(node) = client.offline_sync.try_sequential(node) else {
+        return;
+    };
     let key = queue_key(&node);
     client.enqueue_message(key, node);
 }

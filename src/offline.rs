@@ -2,38 +2,17 @@
 //! an `offline` attribute count towards it, `<ib><offline>` ends it; a timeout
 //! (60 s by default) ends it if the server never does.
 //!
-//! Message processing is gated: from login until the offline sync completes, one message
-//! is processed at a time (across all chats, in arrival order); afterwards up to
-//! [`PARALLEL_PERMITS`] run at once. Each connection starts with a fresh, narrow gate.
+//! Message processing is gated (see `offline_gate`): from login until the offline backlog
+//! is processed, one message at a time across all chats in arrival order; afterwards up
+//! to 64 at once. Each connection starts with a fresh, narrow gate.
 
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wacore::types::events::{Event, OfflineSyncCompleted, OfflineSyncPreview};
 
 use crate::client::Client;
-
-/// Messages processed at once after the offline sync.
-pub(crate) const PARALLEL_PERMITS: usize = 64;
-
-/// The message-processing gate of one connection: 1 permit while the offline backlog is
-/// delivered, widened to [`PARALLEL_PERMITS`] once it completes.
-struct Gate {
-    semaphore: Arc<Semaphore>,
-    widened: bool,
-}
-
-impl Default for Gate {
-    fn default() -> Self {
-        // Before any login (e.g. unit tests driving the router directly) nothing is gated.
-        Self {
-            semaphore: Arc::new(Semaphore::new(PARALLEL_PERMITS)),
-            widened: true,
-        }
-    }
-}
 
 /// Offline-sync state of the current connection.
 #[derive(Default)]
@@ -43,7 +22,7 @@ pub(crate) struct OfflineSync {
     processed: AtomicI32,
     epoch: AtomicU64,
     started: Mutex<Option<std::time::Instant>>,
-    gate: Mutex<Gate>,
+    gate: crate::offline_gate::MessageGate,
 }
 
 impl OfflineSync {
@@ -60,63 +39,45 @@ impl OfflineSync {
     /// the end marker).
     pub(crate) fn arm(&self, client: &Arc<Client>) {
         self.reset();
-        self.narrow();
-        let epoch = self.epoch.load(Ordering::Acquire);
-        let c = Arc::clone(client);
+        let (generation, mut queue) = self.gate.narrow();
+        let weak = Arc::downgrade(client);
+        tokio::spawn(async move {
+            while let Some(node) = queue.recv().await {
+                let Some(c) = weak.upgrade() else { break };
+                crate::message::process_message(&c, node).await;
+                c.offline_sync.gate.processed_one(generation);
+            }
+        });
+        let c = Arc::downgrade(client);
         let timeout = client.config.timings.offline_sync_timeout;
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            let sync = &c.offline_sync;
-            if sync.epoch.load(Ordering::Acquire) == epoch && !sync.is_widened() {
-                log::warn!(target: "Client/OfflineSync", "no offline-sync end marker after {timeout:?}; processing in parallel");
-                sync.widen();
+            if let Some(c) = c.upgrade()
+                && c.offline_sync.gate.force_widen(generation)
+            {
+                log::warn!(target: "Client/OfflineSync", "offline backlog not processed after {timeout:?}; processing in parallel");
             }
         });
     }
 
-    /// A fresh gate with one permit (a new connection's backlog is processed in order).
-    fn narrow(&self) {
-        let mut gate = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *gate = Gate {
-            semaphore: Arc::new(Semaphore::new(1)),
-            widened: false,
-        };
+    /// While the offline backlog is processed, takes the message into the sequential
+    /// queue (`None`); otherwise hands it back for its chat queue.
+    pub(crate) fn try_sequential(
+        &self,
+        node: wacore_binary::node::Node,
+    ) -> Option<wacore_binary::node::Node> {
+        self.gate.try_sequential(node)
     }
 
-    /// Lets [`PARALLEL_PERMITS`] messages run at once.
-    fn widen(&self) {
-        let mut gate = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !gate.widened {
-            gate.widened = true;
-            gate.semaphore
-                .add_permits(PARALLEL_PERMITS.saturating_sub(1));
-            log::debug!(target: "Client/OfflineSync", "message processing: {PARALLEL_PERMITS} in parallel");
-        }
-    }
-
-    fn is_widened(&self) -> bool {
-        self.gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .widened
+    /// Whether messages are processed one at a time (offline backlog).
+    #[cfg(test)]
+    pub(crate) fn is_sequential(&self) -> bool {
+        self.gate.is_sequential()
     }
 
     /// Waits for a message-processing permit (hold it while processing one message).
-    pub(crate) async fn message_permit(&self) -> Option<OwnedSemaphorePermit> {
-        let semaphore = Arc::clone(
-            &self
-                .gate
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .semaphore,
-        );
-        semaphore.acquire_owned().await.ok()
+    pub(crate) async fn message_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.gate.permit().await
     }
 
     /// Whether an offline backlog is being delivered.
@@ -167,7 +128,7 @@ impl OfflineSync {
 
     /// Ends the sync (end marker, all items, or timeout) and emits the event once.
     pub(crate) fn complete(&self, client: &Arc<Client>, count: Option<i32>) {
-        self.widen();
+        self.gate.request_widen();
         let was_active = self.active.swap(false, Ordering::AcqRel);
         let processed = self.processed.load(Ordering::Acquire);
         if !was_active && count.is_none() {

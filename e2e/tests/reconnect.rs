@@ -191,3 +191,68 @@ async fn refused_login_logs_out_on_connect_and_stops() {
     assert!(logout.on_connect);
     stops(bot).await;
 }
+
+/// Offline backlog across several chats: after login, messages are processed one at a time
+/// until the offline sync completes, so a backlog interleaved across chats is delivered to
+/// the application in the server's order (per-chat queues alone only keep each chat's order;
+/// two first `pkmsg`s of different chats would race).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_backlog_across_chats_is_processed_in_server_order() {
+    use wacore::proto_helpers::MessageExt;
+
+    let (server, mut bot, _jid, dir) = connected("15550009001").await;
+    let friends: Vec<_> = ["15550009002", "15550009003", "15550009004"]
+        .iter()
+        .map(|p| server.create_account(p).unwrap())
+        .collect();
+    bot.client.disconnect().await;
+    tokio::time::timeout(Duration::from_secs(10), bot.handle)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // While the bot is away, three friends write interleaved: the first message of each
+    // chat starts a new Signal session (pkmsg), the slow path.
+    let mut sent = Vec::new();
+    for round in 0..6 {
+        for (i, f) in friends.iter().enumerate() {
+            let text = format!("f{i}-m{round}");
+            f.send_text("15550009001@s.whatsapp.net", &text)
+                .await
+                .unwrap();
+            sent.push(text);
+        }
+    }
+
+    let mut bot = start_bot(&server, &db(&dir, "r.db"), |b| b).await;
+    let mut got = Vec::new();
+    let mut completed = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.len() < sent.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ev = tokio::time::timeout(left, bot.events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out; got {got:?}"))
+            .unwrap();
+        match ev {
+            Event::Message(m, _) => got.push(m.text_content().unwrap_or_default().to_string()),
+            Event::OfflineSyncCompleted(_) => completed = true,
+            Event::UndecryptableMessage(u) => panic!("undecryptable: {u:?}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        got, sent,
+        "offline backlog in the server's order across chats"
+    );
+    if !completed {
+        wait_for(
+            &mut bot.events,
+            Duration::from_secs(10),
+            "OfflineSyncCompleted",
+            |e| matches!(e, Event::OfflineSyncCompleted(_)).then_some(()),
+        )
+        .await;
+    }
+    bot.client.disconnect().await;
+}
