@@ -200,7 +200,7 @@ async fn refused_login_logs_out_on_connect_and_stops() {
 async fn offline_backlog_across_chats_is_processed_in_server_order() {
     use wacore::proto_helpers::MessageExt;
 
-    let (server, mut bot, _jid, dir) = connected("15550009001").await;
+    let (server, bot, _jid, dir) = connected("15550009001").await;
     let friends: Vec<_> = ["15550009002", "15550009003", "15550009004"]
         .iter()
         .map(|p| server.create_account(p).unwrap())
