@@ -186,3 +186,85 @@ async fn phone_decrypts(
     assert_eq!(sha256(&plain)[..], part.file_sha256().unwrap()[..]);
     plain
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blob_lost_by_the_server_is_uploaded_again_by_our_phone_on_a_media_retry() {
+    use whatsapp_rust::MediaTransferError;
+    use whatsapp_rust::media_retry::{MediaRetryOutcome, MediaRetryTarget};
+    let server = server().await;
+    let own_phone = server.create_account(PHONE).unwrap();
+    let peer = server.create_account(PEER).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = paired_bot(&server, PHONE, &db(&dir, "bot.db")).await;
+    bot.client.set_media_insecure_http(true);
+    let data = png_bytes(64, 64, 20_000);
+    let id = peer
+        .send_media(
+            &format!("{PHONE}@s.whatsapp.net"),
+            PhoneMedia::Image,
+            &data,
+            None,
+        )
+        .await
+        .unwrap();
+    let (msg, info) = wait_message(&mut bot, |_, i| i.id == id).await;
+    // Our own phone got the message too (and keeps its media, as a phone does).
+    own_phone
+        .wait_for_message(Duration::from_secs(15), |m| m.id == id)
+        .await
+        .unwrap();
+    let im = msg.image_message.as_ref().unwrap();
+    assert!(own_phone.lose_media_on_server(im.direct_path.as_deref().unwrap()));
+
+    // The download fails with a typed 404...
+    let part = wacore::download::downloadable_in(&msg).unwrap();
+    let err = bot.client.download(part).await.unwrap_err();
+    assert!(
+        matches!(err, MediaTransferError::Status { status: 404, .. }),
+        "{err:?}"
+    );
+    // ...a wrong media key is refused by the phone (it cannot decrypt the request)...
+    let target = MediaRetryTarget {
+        message_id: info.id.clone(),
+        chat: info.source.chat.clone(),
+        from_me: false,
+        participant: None,
+    };
+    let outcome = bot
+        .client
+        .request_media_reupload(&target, &[7u8; 32], Duration::from_secs(15))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            outcome,
+            whatsapp_rust::media_retry::MediaRetryRequestError::Retry(_)
+        ),
+        "answer under the right key does not decrypt with a wrong one: {outcome:?}"
+    );
+    // ...and with the message's key our phone uploads it again; the new path downloads
+    // under the unchanged key and hashes.
+    let media_key = im.media_key.clone().unwrap();
+    let outcome = bot
+        .client
+        .request_media_reupload(&target, &media_key, Duration::from_secs(15))
+        .await
+        .expect("the phone answers");
+    let MediaRetryOutcome::Reuploaded { direct_path } = outcome else {
+        panic!("expected a re-upload, got {outcome:?}");
+    };
+    assert_ne!(Some(direct_path.as_str()), im.direct_path.as_deref());
+    let got = bot
+        .client
+        .download_from_params(
+            &direct_path,
+            &media_key,
+            im.file_sha256.as_deref().unwrap(),
+            im.file_enc_sha256.as_deref().unwrap(),
+            im.file_length.unwrap(),
+            MediaType::Image,
+        )
+        .await
+        .expect("downloads from the new path");
+    assert_eq!(got, data);
+}

@@ -35,8 +35,9 @@ pub struct ChatSettings {
     pub read: Option<bool>,
 }
 
-/// The phone's decoded collections and the chat settings they produced.
-#[derive(Debug, Default)]
+/// The phone's decoded collections and the chat settings they produced (and, for media
+/// retry, its local copies of received media).
+#[derive(Default)]
 pub(crate) struct PhoneSync {
     /// Verified state per collection.
     states: HashMap<String, HashState>,
@@ -44,6 +45,19 @@ pub(crate) struct PhoneSync {
     chats: HashMap<String, ChatSettings>,
     /// Patches that failed verification.
     failures: u64,
+    /// Encrypted media blobs the phone keeps, by `file_enc_sha256`.
+    pub(super) local_media: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+impl std::fmt::Debug for PhoneSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneSync")
+            .field("collections", &self.states.len())
+            .field("chats", &self.chats.len())
+            .field("failures", &self.failures)
+            .field("local_media", &self.local_media.len())
+            .finish()
+    }
 }
 
 /// Handles a `server_sync` notification routed to the phone.

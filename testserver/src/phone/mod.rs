@@ -338,6 +338,9 @@ async fn inbound(phone: &PhoneHandle, stanza: Stanza) {
     if class == "notification" && stanza.get("type") == Some("server_sync") {
         appstate::on_server_sync(phone, &stanza);
     }
+    if class == "receipt" && stanza.get("type") == Some("server-error") {
+        media_retry::on_request(phone, &stanza);
+    }
     // The phone handles everything at once: nothing stays queued for device 0.
     phone.shared.world().ack(&phone.core.phone, 0, &class, &id);
 }
@@ -365,6 +368,7 @@ pub use appstate::ChatSettings;
 
 mod appstate;
 mod companion;
+mod media_retry;
 mod pair;
 mod recv;
 mod signal;

@@ -27,6 +27,7 @@ pub(super) fn on_message(phone: &PhoneHandle, m: &Stanza) {
             let entry = rec.0;
             log::info!(target: "TestServer/Phone", "{} received {} from {} ({:?})", phone.phone(), entry.id, entry.sender, entry.text);
             drop(w);
+            super::media_retry::keep_local_copy(phone, &entry.raw);
             phone
                 .core()
                 .inbox
