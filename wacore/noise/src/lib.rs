@@ -42,6 +42,7 @@ mod cert;
 mod consts;
 mod error;
 pub mod framing;
+mod gcm;
 mod handshake;
 mod keys;
 mod payload;
