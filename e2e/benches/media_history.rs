@@ -113,6 +113,8 @@ async fn measured_history(
 
 fn main() {
     let rt = Runtime::new().unwrap();
+    // Phones and the server spawn tasks from synchronous calls too.
+    let _guard = rt.enter();
     let dir = tempfile::tempdir().unwrap();
     let server = rt.block_on(support::server());
     server.create_account(PHONE).unwrap();
