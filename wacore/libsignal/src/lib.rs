@@ -25,7 +25,6 @@ mod address;
 mod crypto;
 mod curve;
 mod error;
-mod field;
 mod group_cipher;
 mod identity;
 mod keyhelper;

@@ -42,7 +42,6 @@ mod cert;
 mod consts;
 mod error;
 pub mod framing;
-mod gcm;
 mod handshake;
 mod keys;
 mod payload;

@@ -7,38 +7,37 @@
 
 use std::fmt;
 
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Tag};
+
 use crate::consts::{FRAME_LENGTH_SIZE, MAX_FRAME_LEN, TAG_LEN};
 use crate::error::{NoiseError, Result};
-use crate::gcm::{Gcm, MAX_PLAINTEXT};
 use crate::symmetric::nonce;
-
-/// The transport nonce (8 zero bytes, big-endian counter) as a plain array.
-fn gcm_nonce(counter: u32) -> [u8; 12] {
-    nonce(counter).into()
-}
 
 /// One direction's AES-256-GCM key. The counter is supplied per call. `Debug` hides the key.
 #[derive(Clone)]
 pub struct NoiseCipher {
-    gcm: Gcm,
+    aead: Aes256Gcm,
 }
 
 impl NoiseCipher {
     /// A cipher for a 32-byte transport key.
     pub fn new(key: &[u8; 32]) -> Self {
-        Self { gcm: Gcm::new(key) }
+        Self {
+            aead: Aes256Gcm::new(&(*key).into()),
+        }
     }
 
     /// Encrypts `buf` in place and appends the 16-byte tag.
     pub fn encrypt_in_place_with_counter(&self, counter: u32, buf: &mut Vec<u8>) -> Result<()> {
         let len = buf.len();
-        if len as u64 > MAX_PLAINTEXT {
-            return Err(NoiseError::FrameTooLarge {
+        let tag = self
+            .aead
+            .encrypt_inout_detached(&nonce(counter), &[], buf.as_mut_slice().into())
+            .map_err(|_| NoiseError::FrameTooLarge {
                 len,
                 max: MAX_FRAME_LEN,
-            });
-        }
-        let tag = self.gcm.seal(&gcm_nonce(counter), buf.as_mut_slice());
+            })?;
         buf.extend_from_slice(&tag);
         Ok(())
     }
@@ -64,11 +63,10 @@ impl NoiseCipher {
             .checked_sub(TAG_LEN)
             .ok_or(NoiseError::Decrypt { stage: STAGE })?;
         let (body, tag) = buf.split_at_mut(body_len);
-        let tag =
-            <[u8; TAG_LEN]>::try_from(&*tag).map_err(|_| NoiseError::Decrypt { stage: STAGE })?;
-        if !self.gcm.open(&gcm_nonce(counter), body, &tag) {
-            return Err(NoiseError::Decrypt { stage: STAGE });
-        }
+        let tag = Tag::try_from(&*tag).map_err(|_| NoiseError::Decrypt { stage: STAGE })?;
+        self.aead
+            .decrypt_inout_detached(&nonce(counter), &[], body.into(), &tag)
+            .map_err(|_| NoiseError::Decrypt { stage: STAGE })?;
         Ok(body_len)
     }
 
@@ -158,7 +156,14 @@ impl NoiseWriter {
         }
         let counter = self.counter.take()?;
         let body = buf.get_mut(body_start..).unwrap_or_default();
-        let tag = self.cipher.gcm.seal(&gcm_nonce(counter), body);
+        let tag = self
+            .cipher
+            .aead
+            .encrypt_inout_detached(&nonce(counter), &[], body.into())
+            .map_err(|_| NoiseError::FrameTooLarge {
+                len: frame_len,
+                max: MAX_FRAME_LEN,
+            })?;
         buf.extend_from_slice(&tag);
         let len_bytes = (frame_len as u32).to_be_bytes();
         if let Some(prefix) = buf.get_mut(start..body_start) {
