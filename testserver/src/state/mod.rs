@@ -6,7 +6,7 @@
 mod account;
 mod group;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -60,7 +60,7 @@ pub(crate) struct World {
     /// Stored media blobs by direct path.
     pub media: HashMap<String, Vec<u8>>,
     /// Recently seen message ids per sender user, for de-duplication.
-    pub seen_ids: HashMap<String, VecDeque<String>>,
+    pub seen_ids: HashMap<String, SeenIds>,
     /// Fault injection settings.
     pub faults: FaultState,
     /// Simulated phones by account phone number.
@@ -72,6 +72,15 @@ pub(crate) struct World {
 
 /// How many message ids per sender are remembered for de-duplication.
 const SEEN_IDS_PER_SENDER: usize = 4096;
+
+/// The last [`SEEN_IDS_PER_SENDER`] message ids of one sender: a set for the lookup (a linear
+/// scan cost ~4,096 string compares per message under the world lock) and their order for
+/// eviction.
+#[derive(Debug, Default)]
+pub(crate) struct SeenIds {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
 
 impl World {
     /// Registers a connection, returning its id.
@@ -213,13 +222,16 @@ impl World {
     /// Records a message id from a sender; false when it was already seen.
     pub fn first_sighting(&mut self, sender: &str, id: &str) -> bool {
         let ids = self.seen_ids.entry(sender.to_owned()).or_default();
-        if ids.iter().any(|x| x == id) {
+        if ids.set.contains(id) {
             return false;
         }
-        if ids.len() >= SEEN_IDS_PER_SENDER {
-            ids.pop_front();
+        if ids.order.len() >= SEEN_IDS_PER_SENDER
+            && let Some(old) = ids.order.pop_front()
+        {
+            ids.set.remove(&old);
         }
-        ids.push_back(id.to_owned());
+        ids.set.insert(id.to_owned());
+        ids.order.push_back(id.to_owned());
         true
     }
 
@@ -338,4 +350,28 @@ pub(crate) fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_deduplicated_per_sender_within_the_window() {
+        let mut w = World::default();
+        assert!(w.first_sighting("a", "ID1"));
+        assert!(!w.first_sighting("a", "ID1"), "a repeat is refused");
+        assert!(w.first_sighting("b", "ID1"), "per sender");
+        for i in 0..SEEN_IDS_PER_SENDER {
+            assert!(w.first_sighting("a", &format!("X{i}")));
+        }
+        assert!(
+            w.first_sighting("a", "ID1"),
+            "the oldest id left the window"
+        );
+        assert!(!w.first_sighting("a", &format!("X{}", SEEN_IDS_PER_SENDER - 1)));
+        let seen = w.seen_ids.get("a").unwrap();
+        assert_eq!(seen.order.len(), SEEN_IDS_PER_SENDER);
+        assert_eq!(seen.set.len(), SEEN_IDS_PER_SENDER);
+    }
 }
