@@ -40,6 +40,7 @@ const EVENT_CHANNEL_CAPACITY: usize = 64;
 pub struct TokioWebSocketTransportFactory {
     url: String,
     origin: Option<String>,
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for TokioWebSocketTransportFactory {
@@ -54,6 +55,7 @@ impl TokioWebSocketTransportFactory {
         Self {
             url: WHATSAPP_WEB_WS_URL.to_string(),
             origin: Some(WHATSAPP_WEB_ORIGIN.to_string()),
+            extra_roots: Vec::new(),
         }
     }
 
@@ -71,6 +73,16 @@ impl TokioWebSocketTransportFactory {
         self
     }
 
+    /// Also trusts this certificate authority (DER) for `wss://`, besides the public webpki
+    /// roots: for a server with a private CA, such as the open test server started with TLS
+    /// (`TestServer::tls_ca_der`). The certificate is checked when connecting.
+    #[must_use]
+    pub fn with_extra_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots
+            .push(rustls::pki_types::CertificateDer::from(der.into()));
+        self
+    }
+
     /// The URL this factory connects to.
     pub fn url(&self) -> &str {
         &self.url
@@ -78,7 +90,10 @@ impl TokioWebSocketTransportFactory {
 
     fn connector(&self) -> Result<Connector, TransportError> {
         if self.url.starts_with("wss://") {
-            Ok(Connector::Rustls(tls::client_config(&self.url)?))
+            Ok(Connector::Rustls(tls::client_config(
+                &self.url,
+                &self.extra_roots,
+            )?))
         } else if self.url.starts_with("ws://") {
             Ok(Connector::Plain)
         } else {

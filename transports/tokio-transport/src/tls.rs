@@ -1,13 +1,19 @@
-//! TLS client configuration: rustls with the webpki root store, or (behind the
+//! TLS client configuration: rustls with the webpki root store (plus any extra roots the
+//! caller trusts, such as a local test server's CA), or (behind the
 //! `danger-skip-tls-verify` feature, for development only) no verification at all.
 
 use std::sync::Arc;
 
 use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
 use wacore::net::TransportError;
 
-/// Builds the rustls client configuration used for `wss://` URLs.
-pub(crate) fn client_config(url: &str) -> Result<Arc<ClientConfig>, TransportError> {
+/// Builds the rustls client configuration used for `wss://` URLs: the webpki roots plus
+/// `extra_roots` (DER certificates).
+pub(crate) fn client_config(
+    url: &str,
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<Arc<ClientConfig>, TransportError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -22,6 +28,7 @@ pub(crate) fn client_config(url: &str) -> Result<Arc<ClientConfig>, TransportErr
             target: "Transport",
             "TLS certificate verification is DISABLED (danger-skip-tls-verify feature)"
         );
+        let _ = extra_roots;
         let verifier = Arc::new(danger::NoVerification(provider));
         Ok(Arc::new(
             builder
@@ -36,6 +43,14 @@ pub(crate) fn client_config(url: &str) -> Result<Arc<ClientConfig>, TransportErr
         let _ = provider;
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in extra_roots {
+            roots
+                .add(cert.clone())
+                .map_err(|e| TransportError::Connect {
+                    url: url.to_string(),
+                    reason: format!("extra root certificate refused: {e}"),
+                })?;
+        }
         Ok(Arc::new(
             builder.with_root_certificates(roots).with_no_client_auth(),
         ))
@@ -105,7 +120,15 @@ mod danger {
 mod tests {
     #[test]
     fn default_config_builds_with_roots() {
-        let cfg = super::client_config("wss://web.whatsapp.com/ws/chat").unwrap();
+        let cfg = super::client_config("wss://web.whatsapp.com/ws/chat", &[]).unwrap();
         assert!(cfg.alpn_protocols.is_empty());
+    }
+
+    #[cfg(not(feature = "danger-skip-tls-verify"))]
+    #[test]
+    fn an_extra_root_that_is_not_a_certificate_is_refused() {
+        let junk = rustls::pki_types::CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        let err = super::client_config("wss://127.0.0.1:1/ws/chat", &[junk]).unwrap_err();
+        assert!(err.to_string().contains("extra root"), "{err}");
     }
 }
