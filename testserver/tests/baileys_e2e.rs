@@ -19,7 +19,8 @@ use common::baileys::Baileys;
 use serde_json::Value;
 use testserver::{Config, TestServer};
 
-const T: Duration = Duration::from_secs(20);
+/// Generous: Baileys runs in node next to other tests on a 2-core CI machine.
+const T: Duration = Duration::from_secs(45);
 const A: &str = "15551110001";
 const B: &str = "15551110002";
 
