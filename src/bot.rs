@@ -273,9 +273,13 @@ impl Bot {
         let client = Arc::clone(&self.client);
         Ok(tokio::spawn(async move {
             client.run().await;
-            saver.abort();
-            if let Err(e) = pm.flush().await {
+            // Stop the saver gracefully: aborting it could cut a save short after it took
+            // the dirty flag, losing the last changes.
+            if let Err(e) = pm.shutdown().await {
                 log::error!(target: "Bot", "failed to save the device on shutdown: {e}");
+            }
+            if let Err(e) = saver.await {
+                log::warn!(target: "Bot", "background saver ended abnormally: {e}");
             }
         }))
     }

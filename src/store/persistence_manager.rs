@@ -120,17 +120,16 @@ impl PersistenceManager {
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
+        // Until the save is known to have succeeded the state counts as unsaved, also when
+        // this future is dropped half-way (a cancelled caller must not lose the changes).
+        let mut unsaved = StillDirty(Some(&self.dirty));
         let snapshot = self.device.read().await.clone();
-        match self.backend.save(&snapshot).await {
-            Ok(()) => {
-                log::debug!(target: "whatsapp_rust::store", "device state saved");
-                Ok(())
-            }
-            Err(e) => {
-                self.dirty.store(true, Ordering::Release);
-                Err(e)
-            }
+        let result = self.backend.save(&snapshot).await;
+        if result.is_ok() {
+            unsaved.0 = None;
+            log::debug!(target: "whatsapp_rust::store", "device state saved");
         }
+        result
     }
 
     /// Starts the background saver: it saves dirty state whenever a change is made and at
@@ -182,6 +181,18 @@ impl Drop for PersistenceManager {
                 target: "whatsapp_rust::store",
                 "PersistenceManager dropped with unsaved device changes (call flush or shutdown)"
             );
+        }
+    }
+}
+
+/// Marks the device state dirty again when dropped while armed: a save that failed or
+/// never finished must be retried.
+struct StillDirty<'a>(Option<&'a AtomicBool>);
+
+impl Drop for StillDirty<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0 {
+            flag.store(true, Ordering::Release);
         }
     }
 }
