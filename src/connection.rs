@@ -82,6 +82,10 @@ impl Client {
             Err(p) => *p.into_inner() = Some(task),
         }
         crate::keepalive::spawn(self, generation, closed_rx);
+        if device.pn.is_some() {
+            let limit = self.config.timings.handshake_timeout;
+            crate::keepalive::spawn_login_watchdog(self, generation, limit);
+        }
         Ok(())
     }
 

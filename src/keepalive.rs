@@ -16,6 +16,21 @@ pub(crate) fn spawn(client: &Arc<Client>, generation: u64, closed: watch::Receiv
     tokio::spawn(async move { keepalive_loop(client, generation, closed).await });
 }
 
+/// For a login (a paired device): if neither `<success>` nor `<failure>` arrived within
+/// `limit` of the handshake, the connection is stuck (a lost frame, a wedged server) and is
+/// replaced, instead of waiting forever with keepalives answered.
+pub(crate) fn spawn_login_watchdog(client: &Arc<Client>, generation: u64, limit: Duration) {
+    let client = Arc::clone(client);
+    tokio::spawn(async move {
+        tokio::time::sleep(limit).await;
+        let current = client.connection_generation.load(Ordering::Acquire) == generation;
+        if current && client.is_connected() && !client.is_logged_in() {
+            log::warn!(target: "Client", "no login answer {limit:?} after the handshake; reconnecting");
+            client.reconnect_immediately().await;
+        }
+    });
+}
+
 fn interval(min: Duration, max: Duration) -> Duration {
     let span = max.saturating_sub(min).as_secs_f64();
     min + Duration::from_secs_f64(span * rand::random::<f64>())

@@ -262,3 +262,26 @@ async fn offline_backlog_across_chats_is_processed_in_server_order() {
     }
     bot.client.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_left_unanswered_is_replaced_by_a_new_connection() {
+    let (server, mut bot, jid, _dir) = connected("15550010010").await;
+    // The next connection's first frame to the device, its <success>, is lost.
+    server.faults().drop_frames(&jid, 1).unwrap();
+    server.faults().drop_connection(&jid).unwrap();
+    disconnected(&mut bot).await;
+    // Keepalives are answered on that connection, so only the login watchdog (the
+    // handshake timeout, 5 s here) gets the bot out of it.
+    let t0 = Instant::now();
+    wait_for(&mut bot.events, Duration::from_secs(30), "Connected", |e| {
+        matches!(e, Event::Connected(_)).then_some(())
+    })
+    .await;
+    assert!(bot.client.is_logged_in());
+    assert!(
+        t0.elapsed() >= Duration::from_secs(4),
+        "the first connection cannot have logged in: {:?}",
+        t0.elapsed()
+    );
+    bot.client.disconnect().await;
+}

@@ -20,8 +20,11 @@ pub fn fast_timings() -> Timings {
         iq_timeout: Duration::from_secs(5),
         keepalive_interval_min: Duration::from_millis(300),
         keepalive_interval_max: Duration::from_millis(400),
-        keepalive_response_deadline: Duration::from_millis(500),
-        dead_socket_time: Duration::from_millis(800),
+        // Short enough for the keepalive test (detection well under 8 s), long enough that
+        // a loaded 2-core CI machine (a pair code's PBKDF2 on the server, say) does not look
+        // like a dead socket.
+        keepalive_response_deadline: Duration::from_secs(2),
+        dead_socket_time: Duration::from_secs(3),
         backoff_unit: Duration::from_millis(200),
         backoff_max: Duration::from_secs(5),
         qr_first_timeout: Duration::from_secs(20),
