@@ -35,6 +35,20 @@ type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Capacity of the event channel between the read pump and the client.
 const EVENT_CHANNEL_CAPACITY: usize = 64;
 
+/// Read buffer of one connection. tungstenite allocates (and zero-fills) it up front; its
+/// 128 KiB default made it most of an idle client's memory. WhatsApp frames are small, and
+/// a large frame simply takes several reads.
+const READ_BUFFER_SIZE: usize = 16 * 1024;
+
+/// Buffered bytes before a write reaches the socket (each send is flushed anyway).
+const WRITE_BUFFER_SIZE: usize = 16 * 1024;
+
+fn websocket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+}
+
 /// Creates [`TokioWebSocketTransport`]s for a fixed URL.
 #[derive(Debug, Clone)]
 pub struct TokioWebSocketTransportFactory {
@@ -128,13 +142,17 @@ impl TransportFactory for TokioWebSocketTransportFactory {
         }
 
         log::debug!(target: "Transport", "connecting to {}", self.url);
-        let (ws, _response) =
-            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
-                .await
-                .map_err(|e| TransportError::Connect {
-                    url: self.url.clone(),
-                    reason: e.to_string(),
-                })?;
+        let (ws, _response) = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(websocket_config()),
+            true,
+            Some(connector),
+        )
+        .await
+        .map_err(|e| TransportError::Connect {
+            url: self.url.clone(),
+            reason: e.to_string(),
+        })?;
         log::debug!(target: "Transport", "connected to {}", self.url);
 
         let (sink, stream) = ws.split();
