@@ -10,9 +10,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+mod support;
+
+use std::io::Cursor;
+use std::path::Path;
+
+use support::node_peer::NodePeer;
 
 use serde_json::{Value, json};
 use wacore::media::{
@@ -39,55 +42,21 @@ fn baileys_type(t: MediaType) -> &'static str {
     }
 }
 
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
+/// The baileys 6 media oracle; every call must succeed.
+struct Peer(NodePeer);
 
 impl Peer {
     fn spawn() -> Peer {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let baileys = root.join("interop/node_modules/baileys6/package.json");
-        assert!(
-            baileys.exists(),
-            "baileys 6 oracle missing ({}): run `bash scripts/setup-oracles.sh` first",
-            baileys.display()
-        );
-        let mut child = Command::new("node")
-            .arg(root.join("interop/media/peer.cjs"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn node (is Node.js installed?)");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Peer {
-            child,
-            stdin,
-            stdout,
-        }
+        Peer(NodePeer::spawn("baileys6", "media/peer.cjs"))
     }
 
     fn call(&mut self, request: Value) -> Value {
-        writeln!(self.stdin, "{request}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        let reply: Value = serde_json::from_str(&line).expect("oracle reply");
+        let reply = self.0.call(&request);
         assert!(
             reply.get("error").is_none(),
             "oracle failed on {request}: {reply}"
         );
         reply
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -11,9 +11,9 @@
     missing_docs
 )]
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+mod support;
+
+use support::node_peer::NodePeer;
 
 use serde_json::{Value, json};
 use wacore::media_retry::{
@@ -24,61 +24,13 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::jid::Jid;
 use waproto::whatsapp as wa;
 
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Peer {
-    fn spawn() -> Peer {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let baileys = root.join("interop/node_modules/baileys7/package.json");
-        assert!(
-            baileys.exists(),
-            "baileys 7 oracle missing ({}): run `bash scripts/setup-oracles.sh` first",
-            baileys.display()
-        );
-        let mut child = Command::new("node")
-            .arg(root.join("interop/media/retry.mjs"))
-            .current_dir(root.join("interop"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn node (is Node.js installed?)");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Peer {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn call(&mut self, request: Value) -> Value {
-        writeln!(self.stdin, "{request}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        serde_json::from_str(&line).expect("oracle reply")
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn s(v: &Value) -> &str {
     v.as_str().unwrap()
 }
 
 #[test]
 fn media_retry_crypto_and_shapes_agree_with_baileys_7() {
-    let mut peer = Peer::spawn();
+    let mut peer = NodePeer::spawn("baileys7", "media/retry.mjs");
     let media_key: [u8; 32] = std::array::from_fn(|i| i as u8 * 7 + 1);
     let id = "3EB0C0FFEE1234567890";
     let me: Jid = "15550002222:3@s.whatsapp.net".parse().unwrap();
@@ -90,7 +42,7 @@ fn media_retry_crypto_and_shapes_agree_with_baileys_7() {
     };
 
     // Baileys' request: same attributes as ours; its payload decrypts with our key.
-    let theirs = peer.call(json!({
+    let theirs = peer.call(&json!({
         "op": "request", "mediaKey": hex::encode(media_key), "id": id,
         "remoteJid": target.chat.to_string(), "fromMe": false,
         "participant": target.participant.as_ref().unwrap().to_string(),
@@ -126,7 +78,7 @@ fn media_retry_crypto_and_shapes_agree_with_baileys_7() {
         message_secret: None,
     };
     let ct = encrypt_media_retry_notification(&media_key, id, &n, [9; 12]).unwrap();
-    let got = peer.call(json!({
+    let got = peer.call(&json!({
         "op": "decrypt", "mediaKey": hex::encode(media_key), "id": id,
         "ciphertext": hex::encode(&ct), "iv": hex::encode([9u8; 12]),
     }));
@@ -135,7 +87,7 @@ fn media_retry_crypto_and_shapes_agree_with_baileys_7() {
     assert_eq!(s(&got["directPath"]), "/v/t62.7119-24/reuploaded?ccb=11-4");
     assert_eq!(got["result"], json!(1));
     // Baileys refuses it under another message id (AAD), as we do.
-    let wrong = peer.call(json!({
+    let wrong = peer.call(&json!({
         "op": "decrypt", "mediaKey": hex::encode(media_key), "id": "3EB0OTHER",
         "ciphertext": hex::encode(&ct), "iv": hex::encode([9u8; 12]),
     }));
