@@ -126,6 +126,12 @@ async function start() {
     sock.ev.on('connection.update', u => {
         if (u.connection === 'open' && state.creds.me?.name) online = true;
     });
+    // Baileys bumps accountSyncCounter once its first full app-state sync is done. Until then it
+    // applies chat mutations in initial-sync mode, where a change to a chat that history did not
+    // bring is dropped, so tests wait for this before changing chats from another device.
+    sock.ev.on('creds.update', u => {
+        if (u.accountSyncCounter !== undefined) emit({ event: 'app-state-synced', counter: u.accountSyncCounter });
+    });
     sock.ev.on('connection.update', async u => {
         if (u.qr) {
             emit({ event: 'qr', qr: u.qr });

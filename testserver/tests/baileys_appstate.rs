@@ -33,6 +33,10 @@ async fn a_chat_change_on_one_companion_reaches_the_other() {
     let mut a2 = Baileys::spawn(&server, "A2", A, &dir.path().join("a2"), &[]).await;
     a2.ready().await;
     assert_eq!(phone_a.companions().len(), 2);
+    // A change made while the other companion is still in its first full sync is applied there
+    // in initial-sync mode, which drops updates to chats history did not bring.
+    a1.wait_event("app-state-synced", T).await;
+    a2.wait_event("app-state-synced", T).await;
     let chat = format!("{B}@s.whatsapp.net");
     a1.call("chatModify", json!([{ "pin": true }, chat])).await;
     let upd = a2
