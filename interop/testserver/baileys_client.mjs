@@ -128,9 +128,10 @@ async function start() {
     });
     // Baileys bumps accountSyncCounter once its first full app-state sync is done. Until then it
     // applies chat mutations in initial-sync mode, where a change to a chat that history did not
-    // bring is dropped, so tests wait for this before changing chats from another device.
+    // bring is dropped, so tests wait for this before changing chats from another device. (The
+    // fresh credentials saved at pairing carry a counter of 0, which is not a finished sync.)
     sock.ev.on('creds.update', u => {
-        if (u.accountSyncCounter !== undefined) emit({ event: 'app-state-synced', counter: u.accountSyncCounter });
+        if (u.accountSyncCounter > 0) emit({ event: 'app-state-synced', counter: u.accountSyncCounter });
     });
     sock.ev.on('connection.update', async u => {
         if (u.qr) {
