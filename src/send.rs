@@ -507,7 +507,7 @@ impl Client {
         let deadline = tokio::time::Instant::now() + timeout;
         for attempt in 0..MAX_SEND_ATTEMPTS {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if self.wait_for_connected(left).await.is_err() {
+            if self.wait_for_logged_in(left).await.is_err() {
                 break;
             }
             let mut state = self.state.subscribe();

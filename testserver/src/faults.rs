@@ -3,7 +3,7 @@
 //! The settings live in the world ([`FaultState`]); [`Faults`] is the public handle tests use,
 //! and the admin API calls the same methods.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,8 @@ pub(crate) struct FaultState {
     pub delay: HashMap<String, Duration>,
     /// Number of outgoing frames still to drop, by device key.
     pub drop_frames: HashMap<String, u32>,
+    /// Accounts (phones) whose logins get no `<ib><offline/>` end marker after the queue.
+    pub withhold_offline_end: HashSet<String>,
 }
 
 impl FaultState {
@@ -154,6 +156,26 @@ impl Faults {
             }
             (None, r) => world.faults.refuse_all = r,
         }
+    }
+
+    /// Withholds (`true`) or restores (`false`) the `<ib><offline count/>` end-of-backlog
+    /// marker the server sends after flushing a login's offline queue, for one account's
+    /// devices. Send it later with [`Faults::send_offline_end`].
+    pub fn withhold_offline_end(&self, phone: &str, withhold: bool) {
+        let mut world = self.shared.world();
+        if withhold {
+            world.faults.withhold_offline_end.insert(phone.to_owned());
+        } else {
+            world.faults.withhold_offline_end.remove(phone);
+        }
+    }
+
+    /// Sends `<ib><offline count="count"/></ib>` (the end-of-backlog marker) to a connected
+    /// device now.
+    pub fn send_offline_end(&self, device_jid: &str, count: usize) -> Result<()> {
+        let marker = crate::stanza::Stanza::new("ib")
+            .child(crate::stanza::Stanza::new("offline").attr("count", count.to_string()));
+        self.send(device_jid, Outbound::Stanza(marker))
     }
 
     /// Clears every fault setting.
