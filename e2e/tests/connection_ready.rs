@@ -118,3 +118,38 @@ async fn wait_for_connected_falls_back_to_the_offline_sync_timeout() {
     assert_eq!(offline_sync_completed(&mut bot).await, 0);
     bot.client.disconnect().await;
 }
+
+/// After login, once the offline sync is over, the client queries the server's props by
+/// itself (as WhatsApp Web's post-login tasks do) and stores the answer's hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn props_are_fetched_in_the_background_after_the_offline_sync() {
+    let server = server().await;
+    let phone = "15550030003";
+    server.create_account(phone).unwrap();
+    server.faults().withhold_offline_end(phone, true);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = start_bot(&server, &db(&dir, "p.db"), |b| {
+        b.with_timings(with_offline_timeout(Duration::from_secs(60)))
+    })
+    .await;
+    let jid = pair_by_qr_keeping_events(&server, phone, &mut bot).await;
+    let pm = bot.client.persistence_manager();
+    let props_hash = || async { pm.get_device_snapshot().await.props_hash };
+
+    // Gated behind the offline sync: nothing yet while the backlog has not ended.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(props_hash().await, None, "props fetched during the offline sync");
+
+    server.faults().send_offline_end(&jid, 0).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while props_hash().await.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no props query answered after the offline sync"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The hash only comes from the server's props answer.
+    assert_eq!(props_hash().await.as_deref(), Some("testserver-1"));
+    bot.client.disconnect().await;
+}
