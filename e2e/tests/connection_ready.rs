@@ -138,7 +138,11 @@ async fn props_are_fetched_in_the_background_after_the_offline_sync() {
 
     // Gated behind the offline sync: nothing yet while the backlog has not ended.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(props_hash().await, None, "props fetched during the offline sync");
+    assert_eq!(
+        props_hash().await,
+        None,
+        "props fetched during the offline sync"
+    );
 
     server.faults().send_offline_end(&jid, 0).unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
