@@ -251,6 +251,18 @@ fn fault(f: &Faults, kind: &str, body: &Value) -> Result<Value, Error> {
                 .unwrap_or(0);
             f.send_offline_end(need_device()?, count)?
         }
+        "fail-app-state" => {
+            let phone = body
+                .get("phone")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::InvalidJid("missing string field \"phone\"".into()))?;
+            let n = body
+                .get("count")
+                .and_then(Value::as_u64)
+                .and_then(|c| u32::try_from(c).ok())
+                .unwrap_or(1);
+            f.fail_app_state_syncs(phone, n)
+        }
         "clear" => f.clear(),
         _ => return Err(Error::InvalidJid(format!("no fault {kind:?}"))),
     }
