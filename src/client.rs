@@ -64,7 +64,11 @@ pub(crate) const NODE_HANDLERS: &[(&str, NodeHandler)] = &[
 pub(crate) struct ConnState {
     pub(crate) socket_ready: bool,
     pub(crate) logged_in: bool,
+    /// Post-login IQs done and `Connected` emitted.
     pub(crate) connected: bool,
+    /// The offline sync of this connection completed (end marker, every previewed item,
+    /// or the offline-sync timeout).
+    pub(crate) offline_synced: bool,
 }
 
 /// One live connection.

@@ -366,8 +366,10 @@ async fn cache_config_sets_ttls_and_capacities_of_the_messaging_caches() {
     // Defaults: device lists and sent messages are kept.
     let (client, _peer) = connected_client().await;
     let alice = Jid::pn("15550000001");
-    client.cache_devices(&alice, device_list("15550000001"));
-    assert!(client.cached_devices(&alice).is_some());
+    client
+        .cache_devices(&alice, device_list("15550000001"))
+        .await;
+    assert!(client.cached_devices(&alice).await.is_some());
     let msg = Arc::new(waproto::whatsapp::Message::default());
     client.remember_sent(&alice, "M1", Arc::clone(&msg));
     assert!(client.recent_sent(&alice, "M1").is_some());
@@ -379,9 +381,11 @@ async fn cache_config_sets_ttls_and_capacities_of_the_messaging_caches() {
         ..Default::default()
     });
     let (client, _peer) = connected_client_with(config).await;
-    client.cache_devices(&alice, device_list("15550000001"));
+    client
+        .cache_devices(&alice, device_list("15550000001"))
+        .await;
     assert!(
-        client.cached_devices(&alice).is_none(),
+        client.cached_devices(&alice).await.is_none(),
         "TTL 0: never fresh"
     );
     client.remember_sent(&alice, "M1", msg);
@@ -393,18 +397,128 @@ async fn cache_config_sets_ttls_and_capacities_of_the_messaging_caches() {
         .map(|i| format!("12036300000{i}@g.us").parse().unwrap())
         .collect();
     for g in &groups {
-        client.cache_group(wacore::send::GroupMembers {
-            jid: g.clone(),
-            addressing_mode: "lid".into(),
-            members: Vec::new(),
-            ephemeral: 0,
-        });
+        client
+            .cache_group(wacore::send::GroupMembers {
+                jid: g.clone(),
+                addressing_mode: "lid".into(),
+                members: Vec::new(),
+                ephemeral: 0,
+            })
+            .await;
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     assert!(
-        client.cached_group(&groups[0]).is_none(),
+        client.cached_group(&groups[0]).await.is_none(),
         "capacity 2: oldest evicted"
     );
-    assert!(client.cached_group(&groups[1]).is_some());
-    assert!(client.cached_group(&groups[2]).is_some());
+    assert!(client.cached_group(&groups[1]).await.is_some());
+    assert!(client.cached_group(&groups[2]).await.is_some());
+}
+
+/// A map store that counts calls, for the custom cache routing.
+#[derive(Default)]
+struct MapStore {
+    map: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    calls: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl wacore::store::cache::CacheStore for MapStore {
+    async fn get(&self, ns: &str, key: &str) -> wacore::store::cache::Result<Option<Vec<u8>>> {
+        self.calls.lock().unwrap().push(format!("get {ns}"));
+        Ok(self
+            .map
+            .lock()
+            .unwrap()
+            .get(&format!("{ns}:{key}"))
+            .cloned())
+    }
+    async fn set(
+        &self,
+        ns: &str,
+        key: &str,
+        value: &[u8],
+        _ttl: Option<Duration>,
+    ) -> wacore::store::cache::Result<()> {
+        self.calls.lock().unwrap().push(format!("set {ns}"));
+        self.map
+            .lock()
+            .unwrap()
+            .insert(format!("{ns}:{key}"), value.to_vec());
+        Ok(())
+    }
+    async fn delete(&self, ns: &str, key: &str) -> wacore::store::cache::Result<()> {
+        self.calls.lock().unwrap().push(format!("delete {ns}"));
+        self.map.lock().unwrap().remove(&format!("{ns}:{key}"));
+        Ok(())
+    }
+    async fn clear(&self, _ns: &str) -> wacore::store::cache::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn custom_cache_stores_take_groups_devices_and_lid_mappings() {
+    use crate::config::CacheConfig;
+    use wacore_binary::jid::Jid;
+
+    let store = Arc::new(MapStore::default());
+    let config = ClientConfig::default().with_cache_config(CacheConfig {
+        cache_stores: crate::CacheStores::all(store.clone()),
+        ..Default::default()
+    });
+    let (client, _peer) = connected_client_with(config).await;
+    let alice = Jid::pn("15550000001");
+    client
+        .cache_devices(&alice, device_list("15550000001"))
+        .await;
+    assert_eq!(
+        client.cached_devices(&alice).await.unwrap().as_slice(),
+        device_list("15550000001").as_slice()
+    );
+    assert!(
+        store
+            .calls
+            .lock()
+            .unwrap()
+            .contains(&"get device".to_string()),
+        "read from the store"
+    );
+    let group: Jid = "120363000000001@g.us".parse().unwrap();
+    client
+        .cache_group(wacore::send::GroupMembers {
+            jid: group.clone(),
+            addressing_mode: "lid".into(),
+            members: Vec::new(),
+            ephemeral: 7,
+        })
+        .await;
+    assert_eq!(client.cached_group(&group).await.unwrap().ephemeral, 7);
+    client
+        .learn_lid("15550000001", "100000000000001", "test")
+        .await;
+    assert_eq!(
+        client.lid_for_pn("15550000001").await.as_deref(),
+        Some("100000000000001")
+    );
+    assert!(client.known_lid("15550000001").is_none(), "not in memory");
+
+    client.invalidate_group_cache(&group);
+    client.invalidate_device_cache(&alice);
+    for _ in 0..100 {
+        if client.cached_group(&group).await.is_none()
+            && client.cached_devices(&alice).await.is_none()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(client.cached_group(&group).await.is_none());
+    assert!(client.cached_devices(&alice).await.is_none());
+    let calls = store.calls.lock().unwrap().clone();
+    for ns in ["group", "device", "lid_pn_by_pn", "lid_pn_by_lid"] {
+        assert!(calls.contains(&format!("set {ns}")), "{ns} set: {calls:?}");
+    }
+    assert!(calls.contains(&"delete device".to_string()));
+    assert!(calls.contains(&"delete group".to_string()));
 }

@@ -143,8 +143,10 @@ const FIVE_MIN: Duration = Duration::from_secs(300);
 /// device-list caches used when sending), `lid_pn_cache` (capacity of the in-memory
 /// LID/phone-number map, backed by the store), `recent_messages` (sent messages kept for
 /// retry receipts; this client has no database copy of sent messages, so its default
-/// capacity is 512 rather than WhatsApp Web's 0) and `session_locks_capacity`. The other
-/// fields are accepted for API compatibility.
+/// capacity is 512 rather than WhatsApp Web's 0), `session_locks_capacity` and
+/// `cache_stores` (custom backends for the group, device-list and LID/PN caches; see
+/// [`CacheStores`](crate::CacheStores)). The other fields are accepted for API
+/// compatibility.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheConfig {
     /// Group metadata (members, addressing mode): 1 h, 250.
@@ -175,6 +177,9 @@ pub struct CacheConfig {
     pub max_pooled_buffer_capacity: usize,
     /// Sent messages kept in a database before cleanup, seconds (0 = never): 300.
     pub sent_message_ttl_secs: u64,
+    /// Custom backends (Redis, ...) for the group, device-list, device-registry and LID/PN
+    /// caches; the default keeps every cache in-process.
+    pub cache_stores: crate::CacheStores,
 }
 
 impl Default for CacheConfig {
@@ -194,6 +199,7 @@ impl Default for CacheConfig {
             max_pooled_buffers: 8,
             max_pooled_buffer_capacity: 256 * 1024,
             sent_message_ttl_secs: 300,
+            cache_stores: crate::CacheStores::default(),
         }
     }
 }

@@ -56,6 +56,28 @@ async fn post_login(client: Arc<Client>) {
     }
     client.update_state(|s| s.connected = true);
     client.dispatch_event(Event::Connected(Connected));
+    background_init(&client).await;
+}
+
+/// Background queries WhatsApp Web sends once the offline backlog is delivered (props
+/// first). They run after `Connected`, never block the login path, and a failure is only
+/// logged.
+async fn background_init(client: &Arc<Client>) {
+    let generation = client.connection_generation.load(Ordering::Acquire);
+    let mut state = client.state.subscribe();
+    // The offline-sync timeout guarantees completion; a dropped connection resets the state.
+    let synced = state
+        .wait_for(|s| s.offline_synced || !s.logged_in)
+        .await
+        .is_ok_and(|s| s.offline_synced);
+    if !synced || client.connection_generation.load(Ordering::Acquire) != generation {
+        log::debug!(target: "Client", "connection gone before the offline sync ended: skipping background queries");
+        return;
+    }
+    log::debug!(target: "Client", "offline sync done: background queries (props)");
+    if let Err(e) = client.fetch_props().await {
+        log::warn!(target: "Client", "background init: fetching server props failed: {e}");
+    }
 }
 
 impl Client {

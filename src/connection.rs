@@ -69,6 +69,7 @@ impl Client {
             s.socket_ready = true;
             s.logged_in = false;
             s.connected = false;
+            s.offline_synced = false;
         });
         log::info!(target: "Client", "Noise handshake complete (connection #{generation})");
 
@@ -318,10 +319,30 @@ impl Client {
         Ok(())
     }
 
-    /// Waits until logged in and `Connected` was emitted.
+    /// Waits for full connection and authentication, including the offline sync: logged
+    /// in, `Connected` emitted, and the offline backlog delivered. The offline sync ends
+    /// when the server sends its end marker, when every item its preview announced has
+    /// arrived, or when the offline-sync timeout (60 s by default,
+    /// [`Timings::offline_sync_timeout`](crate::Timings)) fires.
     pub async fn wait_for_connected(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_for_state(timeout, |s| s.connected && s.offline_synced)
+            .await
+    }
+
+    /// Waits until logged in and `Connected` was emitted, without waiting for the offline
+    /// sync (sending works during it; a handler answering a backlog message must not wait
+    /// for the backlog's end).
+    pub(crate) async fn wait_for_logged_in(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_for_state(timeout, |s| s.connected).await
+    }
+
+    async fn wait_for_state(
+        &self,
+        timeout: Duration,
+        ready: impl FnMut(&crate::client::ConnState) -> bool,
+    ) -> Result<(), WaitTimeout> {
         let mut rx = self.state.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|s| s.connected))
+        tokio::time::timeout(timeout, rx.wait_for(ready))
             .await
             .map_err(|_| WaitTimeout(timeout))?
             .map_err(|_| WaitTimeout(timeout))?;

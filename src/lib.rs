@@ -9,6 +9,7 @@
 pub mod appstate;
 mod backoff;
 pub mod bot;
+mod cache_store;
 mod client;
 mod config;
 mod connect_events;
@@ -48,6 +49,7 @@ pub use backoff::{
     jittered_delay, random_delay,
 };
 pub use bot::{Bot, BotBuilder, BotError};
+pub use cache_store::CacheStores;
 pub use client::Client;
 pub use config::{CacheConfig, CacheEntryConfig, ClientConfig, Timings};
 pub use connection::WaitTimeout;

@@ -18,7 +18,9 @@ use wacore_binary::jid::{Jid, JidExt};
 use wacore_binary::node::Node;
 use waproto::whatsapp as wa;
 
+use crate::cache_store;
 use crate::client::Client;
+use wacore::store::cache::{NS_DEVICE, NS_GROUP, NS_LID_PN_BY_LID, NS_LID_PN_BY_PN};
 
 /// How long a chat queue's worker waits for more messages before exiting.
 const QUEUE_IDLE: Duration = Duration::from_secs(30);
@@ -212,10 +214,16 @@ impl Client {
         tokio::spawn(chat_worker(weak, key, rx));
     }
 
-    /// Cached devices of a user (non-AD JID string key).
-    pub(crate) fn cached_devices(&self, user: &Jid) -> Option<Arc<Vec<Jid>>> {
+    /// Cached devices of a user (non-AD JID string key): in-process, or the custom
+    /// device-cache store when one is configured.
+    pub(crate) async fn cached_devices(&self, user: &Jid) -> Option<Arc<Vec<Jid>>> {
+        let key = user.to_non_ad().to_string();
+        if let Some(store) = &self.config.cache.cache_stores.device_cache {
+            let stored: Vec<String> = cache_store::get(&**store, NS_DEVICE, &key).await?;
+            return cache_store::decode_devices(&stored).map(Arc::new);
+        }
         let map = lock(&self.messaging.devices);
-        let e = map.get(&user.to_non_ad().to_string())?;
+        let e = map.get(&key)?;
         self.config
             .cache
             .device_cache
@@ -223,12 +231,19 @@ impl Client {
             .then(|| Arc::clone(&e.value))
     }
 
-    pub(crate) fn cache_devices(&self, user: &Jid, devices: Vec<Jid>) -> Arc<Vec<Jid>> {
+    pub(crate) async fn cache_devices(&self, user: &Jid, devices: Vec<Jid>) -> Arc<Vec<Jid>> {
+        let key = user.to_non_ad().to_string();
+        if let Some(store) = &self.config.cache.cache_stores.device_cache {
+            let ttl = self.config.cache.device_cache.timeout;
+            let stored = cache_store::encode_devices(&devices);
+            cache_store::set(&**store, NS_DEVICE, &key, &stored, ttl).await;
+            return Arc::new(devices);
+        }
         let v = Arc::new(devices);
         let mut map = lock(&self.messaging.devices);
         crate::config::make_room(&mut map, &self.config.cache.device_cache, |e| e.at);
         map.insert(
-            user.to_non_ad().to_string(),
+            key,
             Timed {
                 value: Arc::clone(&v),
                 at: Instant::now(),
@@ -237,9 +252,15 @@ impl Client {
         v
     }
 
-    pub(crate) fn cached_group(&self, group: &Jid) -> Option<Arc<GroupMembers>> {
+    pub(crate) async fn cached_group(&self, group: &Jid) -> Option<Arc<GroupMembers>> {
+        let key = group.to_string();
+        if let Some(store) = &self.config.cache.cache_stores.group_cache {
+            let stored: cache_store::StoredGroup =
+                cache_store::get(&**store, NS_GROUP, &key).await?;
+            return stored.into_members().map(Arc::new);
+        }
         let map = lock(&self.messaging.groups);
-        let e = map.get(&group.to_string())?;
+        let e = map.get(&key)?;
         self.config
             .cache
             .group_cache
@@ -247,7 +268,13 @@ impl Client {
             .then(|| Arc::clone(&e.value))
     }
 
-    pub(crate) fn cache_group(&self, members: GroupMembers) -> Arc<GroupMembers> {
+    pub(crate) async fn cache_group(&self, members: GroupMembers) -> Arc<GroupMembers> {
+        if let Some(store) = &self.config.cache.cache_stores.group_cache {
+            let ttl = self.config.cache.group_cache.timeout;
+            let stored = cache_store::StoredGroup::new(&members);
+            cache_store::set(&**store, NS_GROUP, &members.jid.to_string(), &stored, ttl).await;
+            return Arc::new(members);
+        }
         let v = Arc::new(members);
         let mut map = lock(&self.messaging.groups);
         crate::config::make_room(&mut map, &self.config.cache.group_cache, |e| e.at);
@@ -263,20 +290,33 @@ impl Client {
 
     /// Drops cached group members (membership changed).
     pub fn invalidate_group_cache(&self, group: &Jid) {
+        if let Some(store) = &self.config.cache.cache_stores.group_cache {
+            cache_store::delete_later(store, NS_GROUP, group.to_string());
+            return;
+        }
         lock(&self.messaging.groups).remove(&group.to_string());
     }
 
-    /// Drops a user's cached device list (their devices changed).
+    /// Drops a user's cached device list (their devices changed), under both its
+    /// phone-number and LID forms when the other one is known.
     pub fn invalidate_device_cache(&self, user: &Jid) {
-        let mut map = lock(&self.messaging.devices);
-        map.remove(&user.to_non_ad().to_string());
         let alt = if user.is_pn() {
             self.known_lid(&user.user).map(Jid::lid)
         } else {
             self.known_pn(&user.user).map(Jid::pn)
         };
-        if let Some(alt) = alt {
-            map.remove(&alt.to_string());
+        let keys = std::iter::once(user.to_non_ad())
+            .chain(alt)
+            .map(|j| j.to_string());
+        if let Some(store) = &self.config.cache.cache_stores.device_cache {
+            for key in keys {
+                cache_store::delete_later(store, NS_DEVICE, key);
+            }
+            return;
+        }
+        let mut map = lock(&self.messaging.devices);
+        for key in keys {
+            map.remove(&key);
         }
     }
 
@@ -295,7 +335,12 @@ impl Client {
         if pn_user.is_empty() || lid_user.is_empty() {
             return;
         }
-        {
+        if let Some(store) = &self.config.cache.cache_stores.lid_pn_cache {
+            let ttl = self.config.cache.lid_pn_cache.timeout;
+            if !cache_store::remember_lid(&**store, pn_user, lid_user, ttl).await {
+                return;
+            }
+        } else {
             let mut map = lock(&self.messaging.lids);
             if map.pn_to_lid.get(pn_user).map(String::as_str) == Some(lid_user) {
                 return;
@@ -325,8 +370,19 @@ impl Client {
         }
     }
 
-    /// The LID user of a phone-number user: memory, then the store.
+    /// The LID user of a phone-number user: memory (or the custom LID/PN cache store), then
+    /// the store.
     pub(crate) async fn lid_for_pn(&self, pn_user: &str) -> Option<String> {
+        if let Some(store) = &self.config.cache.cache_stores.lid_pn_cache {
+            if let Some(lid) = cache_store::get(&**store, NS_LID_PN_BY_PN, pn_user).await {
+                return Some(lid);
+            }
+            let backend = self.persistence_manager.backend();
+            let found = backend.get_pn_mapping(pn_user).await.ok().flatten()?;
+            let ttl = self.config.cache.lid_pn_cache.timeout;
+            cache_store::put_lid(&**store, pn_user, &found.lid, ttl).await;
+            return Some(found.lid);
+        }
         {
             let map = lock(&self.messaging.lids);
             if let Some(l) = map.pn_to_lid.get(pn_user) {
@@ -461,6 +517,40 @@ impl EventHandler for CacheInvalidator {
             Event::GroupUpdate(u) => client.invalidate_group_cache(&u.group_jid),
             Event::DeviceListUpdate(u) => client.invalidate_device_cache(&u.user),
             _ => {}
+        }
+        // With a custom LID/PN cache the other form of a user is not in memory: look it up
+        // and invalidate that form too.
+        let user = match event {
+            Event::Notification(node)
+                if node
+                    .get_attr("type")
+                    .is_some_and(|t| t.as_str() == "devices") =>
+            {
+                node.attrs().optional_jid("from")
+            }
+            Event::DeviceListUpdate(u) => Some(u.user.clone()),
+            _ => None,
+        };
+        if let Some(user) = user
+            && client.config.cache.cache_stores.lid_pn_cache.is_some()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                let alt = if user.is_pn() {
+                    client.lid_for_pn(&user.user).await.map(Jid::lid)
+                } else {
+                    let store = client.config.cache.cache_stores.lid_pn_cache.as_ref();
+                    match store {
+                        Some(s) => cache_store::get::<String>(&**s, NS_LID_PN_BY_LID, &user.user)
+                            .await
+                            .map(Jid::pn),
+                        None => None,
+                    }
+                };
+                if let Some(alt) = alt {
+                    client.invalidate_device_cache(&alt);
+                }
+            });
         }
     }
 }

@@ -21,6 +21,10 @@ pub(crate) struct OfflineSync {
     expected: AtomicI32,
     processed: AtomicI32,
     epoch: AtomicU64,
+    /// Bumped by every `reset` (new connection or login): stale timers compare it.
+    login: AtomicU64,
+    /// The sync of this login completed.
+    done: AtomicBool,
     started: Mutex<Option<std::time::Instant>>,
     gate: crate::offline_gate::MessageGate,
 }
@@ -31,7 +35,9 @@ impl OfflineSync {
         self.active.store(false, Ordering::Release);
         self.expected.store(0, Ordering::Release);
         self.processed.store(0, Ordering::Release);
+        self.done.store(false, Ordering::Release);
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.login.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Called on login: sequential processing until the sync completes (end marker,
@@ -39,6 +45,7 @@ impl OfflineSync {
     /// the end marker).
     pub(crate) fn arm(&self, client: &Arc<Client>) {
         self.reset();
+        let login = self.login.load(Ordering::Acquire);
         let (generation, mut queue) = self.gate.narrow();
         let weak = Arc::downgrade(client);
         tokio::spawn(async move {
@@ -52,10 +59,18 @@ impl OfflineSync {
         let timeout = client.config.timings.offline_sync_timeout;
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            if let Some(c) = c.upgrade()
-                && c.offline_sync.gate.force_widen(generation)
-            {
+            let Some(c) = c.upgrade() else { return };
+            let sync = &c.offline_sync;
+            if sync.login.load(Ordering::Acquire) != login {
+                return;
+            }
+            if sync.gate.force_widen(generation) {
                 log::warn!(target: "Client/OfflineSync", "offline backlog not processed after {timeout:?}; processing in parallel");
+            }
+            if !sync.done.load(Ordering::Acquire) {
+                let processed = sync.processed.load(Ordering::Acquire);
+                log::warn!(target: "Client/OfflineSync", "no offline end marker {timeout:?} after login; treating the offline sync as complete");
+                sync.complete(&c, Some(processed));
             }
         });
     }
@@ -142,6 +157,8 @@ impl OfflineSync {
             .and_then(|s| s.map(|t| t.elapsed()));
         log::info!(target: "Client/OfflineSync", "offline sync completed: {count} items ({elapsed:?})");
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.done.store(true, Ordering::Release);
+        client.update_state(|s| s.offline_synced = true);
         client.dispatch_event(Event::OfflineSyncCompleted(OfflineSyncCompleted { count }));
     }
 }

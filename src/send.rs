@@ -447,7 +447,7 @@ impl Client {
         let mut devices = Vec::new();
         let mut missing = Vec::new();
         for u in users {
-            match self.cached_devices(u) {
+            match self.cached_devices(u).await {
                 Some(d) => devices.extend(d.iter().cloned()),
                 None => missing.push(u.to_non_ad()),
             }
@@ -468,17 +468,17 @@ impl Client {
             missing.retain(|m| m.user != user.jid.user || m.server != user.jid.server);
             let list = user.device_jids();
             devices.extend(list.iter().cloned());
-            self.cache_devices(&user.jid, list);
+            self.cache_devices(&user.jid, list).await;
         }
         for m in missing {
-            self.cache_devices(&m, Vec::new());
+            self.cache_devices(&m, Vec::new()).await;
         }
         Ok(devices)
     }
 
     /// A group's members (cached until a `w:gp2` notification or the cache TTL).
     pub(crate) async fn group_members(&self, group: &Jid) -> SendResult<Arc<GroupMembers>> {
-        if let Some(g) = self.cached_group(group) {
+        if let Some(g) = self.cached_group(group).await {
             return Ok(g);
         }
         let members = self
@@ -497,7 +497,7 @@ impl Client {
                 }
             }
         }
-        Ok(self.cache_group(members))
+        Ok(self.cache_group(members).await)
     }
 
     /// Sends a message stanza and waits for the server's ack, sending it again (unchanged)
@@ -507,7 +507,7 @@ impl Client {
         let deadline = tokio::time::Instant::now() + timeout;
         for attempt in 0..MAX_SEND_ATTEMPTS {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if self.wait_for_connected(left).await.is_err() {
+            if self.wait_for_logged_in(left).await.is_err() {
                 break;
             }
             let mut state = self.state.subscribe();

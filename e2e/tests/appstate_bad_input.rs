@@ -265,3 +265,34 @@ fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>) -> Vec<Event> {
     }
     out
 }
+
+/// The server refuses the first app-state IQs after pairing: the first sync after the phone's
+/// key share fails, and is retried with a backoff (no `server_sync` comes) until the phone's
+/// push-name patch is applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_first_sync_after_the_key_share_is_retried_with_backoff() {
+    let server = server().await;
+    let number = "15550500009";
+    let phone = server.create_account(number).unwrap();
+    phone.set_push_name("Owner");
+    server.faults().fail_app_state_syncs(number, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = paired_keeping_events(&server, number, &db(&dir, "retry.db")).await;
+    wait_for(
+        &mut bot.events,
+        Duration::from_secs(20),
+        "the push name from the retried first sync",
+        |e| {
+            matches!(e, Event::SelfPushNameUpdated(u) if u.from_server && u.new_name == "Owner")
+                .then_some(())
+        },
+    )
+    .await;
+    let version = bot
+        .client
+        .app_state_version(Collection::CriticalBlock)
+        .await
+        .unwrap();
+    assert!(version >= 1, "critical_block synced (v{version})");
+    bot.client.disconnect().await;
+}

@@ -23,6 +23,7 @@ async fn unanswered_iq_times_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut bot = start_bot(&server, &db(&dir, "b.db"), |b| b).await;
     let jid = pair_by_qr(&server, "15550020001", &mut bot).await;
+    settled(&bot).await;
     // The server's answers to this device are dropped: the IQ never completes.
     server.faults().drop_frames(&jid, 1).unwrap();
     let query = InfoQuery::get("w:p", vec![NodeBuilder::new("ping").build()])

@@ -21,6 +21,7 @@ async fn connected(phone: &str) -> (testserver::TestServer, TestBot, String, tem
     let dir = tempfile::tempdir().unwrap();
     let mut bot = start_bot(&server, &db(&dir, "r.db"), |b| b).await;
     let jid = pair_by_qr(&server, phone, &mut bot).await;
+    settled(&bot).await;
     (server, bot, jid, dir)
 }
 

@@ -10,6 +10,7 @@ use waproto::whatsapp as wa;
 
 use super::{AppStateSyncError, Collection, KEY_REQUEST_INTERVAL, hex};
 use crate::client::Client;
+use crate::error::IqError;
 
 impl Client {
     /// Loads the given keys from the store (missing ones are simply absent).
@@ -132,14 +133,98 @@ impl Client {
         if todo.is_empty() {
             return;
         }
+        let mut failed = self.initial_sync(&todo).await;
+        // A transient failure (IQ error or timeout, a dropped connection, a blob download)
+        // is retried with a bounded exponential backoff instead of waiting for the next
+        // `server_sync`, which may not come for a long time.
+        let t = &self.config.timings;
+        for attempt in 1..=KEY_SHARE_SYNC_RETRIES {
+            if failed.is_empty() {
+                return;
+            }
+            let delay = t
+                .backoff_unit
+                .saturating_mul(1 << (attempt - 1))
+                .min(t.backoff_max);
+            let names: Vec<&str> = failed.iter().map(|c| c.as_str()).collect();
+            log::info!(target: "Client/AppState", "first app-state sync of {names:?} failed; retrying in {delay:?} ({attempt}/{KEY_SHARE_SYNC_RETRIES})");
+            tokio::time::sleep(delay).await;
+            if self.wait_for_logged_in(RETRY_LOGIN_WAIT).await.is_err() {
+                log::warn!(target: "Client/AppState", "not logged in: the first app-state sync of {names:?} waits for the next server_sync");
+                return;
+            }
+            failed = self.initial_sync(&failed).await;
+        }
+        if !failed.is_empty() {
+            let names: Vec<&str> = failed.iter().map(|c| c.as_str()).collect();
+            log::warn!(target: "Client/AppState", "first app-state sync of {names:?} still failing after {KEY_SHARE_SYNC_RETRIES} retries; waiting for the next server_sync");
+        }
+    }
+
+    /// One initial sync of `collections`; returns those that failed transiently.
+    async fn initial_sync(&self, collections: &[Collection]) -> Vec<Collection> {
+        let mut failed = Vec::new();
         for (c, r) in self
-            .sync_app_state_collections(&todo, super::fetch::SyncMode::Initial)
+            .sync_app_state_collections(collections, super::fetch::SyncMode::Initial)
             .await
         {
             match r {
                 Ok(v) => log::debug!(target: "Client/AppState", "{c} synced to v{v}"),
-                Err(e) => log::warn!(target: "Client/AppState", "{c}: {e}"),
+                Err(e) => {
+                    log::warn!(target: "Client/AppState", "{c}: {e}");
+                    if is_transient(&e) {
+                        failed.push(c);
+                    }
+                }
             }
         }
+        failed
+    }
+}
+
+/// Retries of a failed first sync after a key share (backoff: the reconnect backoff unit,
+/// doubling, capped at the maximum backoff; 1 s to 16 s by default).
+const KEY_SHARE_SYNC_RETRIES: u32 = 5;
+/// How long a retry waits for the connection to come back.
+const RETRY_LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether a sync failure may go away by itself (network, server trouble); a missing key
+/// is handled by the key request, a verification failure by the resync.
+fn is_transient(e: &AppStateSyncError) -> bool {
+    match e {
+        AppStateSyncError::Iq(IqError::ServerError { code, .. })
+        | AppStateSyncError::Server { code, .. } => *code >= 500 || *code == 429,
+        AppStateSyncError::Iq(IqError::Timeout | IqError::NotConnected | IqError::Disconnected)
+        | AppStateSyncError::Download(_) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_network_and_server_trouble_is_retried() {
+        let iq = |code| {
+            AppStateSyncError::Iq(IqError::ServerError {
+                code,
+                text: String::new(),
+            })
+        };
+        assert!(is_transient(&iq(500)));
+        assert!(is_transient(&iq(429)));
+        assert!(!is_transient(&iq(400)));
+        assert!(is_transient(&AppStateSyncError::Iq(IqError::Timeout)));
+        assert!(is_transient(&AppStateSyncError::Iq(IqError::Disconnected)));
+        assert!(!is_transient(&AppStateSyncError::MissingKey {
+            collection: "regular".into(),
+            key_id: "00".into(),
+        }));
+        assert!(!is_transient(&AppStateSyncError::Server {
+            collection: "regular".into(),
+            code: 404,
+            text: String::new(),
+        }));
     }
 }

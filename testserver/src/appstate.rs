@@ -28,6 +28,10 @@ pub(crate) fn handle(s: &Session, w: &mut World, iq: &Stanza) {
     let Some(me) = s.me.clone() else {
         return s.iq_error(w, iq, 401, "not-authorized");
     };
+    if w.faults.take_app_state_failure(&me.phone) {
+        log::info!(target: "TestServer/AppState", "{}: refusing an app-state IQ (fault)", me.phone);
+        return s.iq_error(w, iq, 500, "internal-server-error");
+    }
     let Some(sync) = iq.first("sync") else {
         return s.iq_error(w, iq, 400, "bad-request");
     };

@@ -3,7 +3,7 @@
 //! The settings live in the world ([`FaultState`]); [`Faults`] is the public handle tests use,
 //! and the admin API calls the same methods.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,10 @@ pub(crate) struct FaultState {
     pub delay: HashMap<String, Duration>,
     /// Number of outgoing frames still to drop, by device key.
     pub drop_frames: HashMap<String, u32>,
+    /// Accounts (phones) whose logins get no `<ib><offline/>` end marker after the queue.
+    pub withhold_offline_end: HashSet<String>,
+    /// Number of `w:sync:app:state` IQs still to refuse with a 500, by account (phone).
+    pub fail_app_state: HashMap<String, u32>,
 }
 
 impl FaultState {
@@ -36,6 +40,17 @@ impl FaultState {
     /// The delay to apply before a frame to this device.
     pub fn delay_for(&self, key: &str) -> Option<Duration> {
         self.delay.get(key).or_else(|| self.delay.get("*")).copied()
+    }
+
+    /// Whether to refuse this account's app-state IQ (consumes one failure).
+    pub fn take_app_state_failure(&mut self, phone: &str) -> bool {
+        match self.fail_app_state.get_mut(phone) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Whether to drop the next frame to this device (consumes one drop).
@@ -153,6 +168,37 @@ impl Faults {
                 world.faults.refuse.remove(p);
             }
             (None, r) => world.faults.refuse_all = r,
+        }
+    }
+
+    /// Withholds (`true`) or restores (`false`) the `<ib><offline count/>` end-of-backlog
+    /// marker the server sends after flushing a login's offline queue, for one account's
+    /// devices. Send it later with [`Faults::send_offline_end`].
+    pub fn withhold_offline_end(&self, phone: &str, withhold: bool) {
+        let mut world = self.shared.world();
+        if withhold {
+            world.faults.withhold_offline_end.insert(phone.to_owned());
+        } else {
+            world.faults.withhold_offline_end.remove(phone);
+        }
+    }
+
+    /// Sends `<ib><offline count="count"/></ib>` (the end-of-backlog marker) to a connected
+    /// device now.
+    pub fn send_offline_end(&self, device_jid: &str, count: usize) -> Result<()> {
+        let marker = crate::stanza::Stanza::new("ib")
+            .child(crate::stanza::Stanza::new("offline").attr("count", count.to_string()));
+        self.send(device_jid, Outbound::Stanza(marker))
+    }
+
+    /// Answers the next `count` `w:sync:app:state` IQs of an account (any of its devices) with
+    /// an IQ error 500; `0` lifts it.
+    pub fn fail_app_state_syncs(&self, phone: &str, count: u32) {
+        let mut world = self.shared.world();
+        if count == 0 {
+            world.faults.fail_app_state.remove(phone);
+        } else {
+            world.faults.fail_app_state.insert(phone.to_owned(), count);
         }
     }
 

@@ -188,3 +188,22 @@ async fn pair_by_qr_with_events(
 pub fn db(dir: &tempfile::TempDir, name: &str) -> String {
     dir.path().join(name).to_string_lossy().into_owned()
 }
+
+/// Waits until the bot is fully connected (offline sync over) and the server answered its
+/// background post-login props query, so a fault injected next (dropped frames, say) only
+/// hits the test's own traffic. For a bot on its first login (no props hash stored yet).
+pub async fn settled(bot: &TestBot) {
+    bot.client
+        .wait_for_connected(Duration::from_secs(20))
+        .await
+        .expect("connected and offline sync over");
+    let pm = bot.client.persistence_manager();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pm.get_device_snapshot().await.props_hash.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the background props query was not answered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -122,8 +122,13 @@ fn login(
     for s in queued {
         w.send_conn(conn, Outbound::Stanza(s));
     }
-    let offline = Stanza::new("ib").child(Stanza::new("offline").attr("count", count.to_string()));
-    w.send_conn(conn, Outbound::Stanza(offline));
+    if w.faults.withhold_offline_end.contains(&phone) {
+        log::info!(target: "TestServer/Conn", "conn {conn}: withholding the offline end marker (fault)");
+    } else {
+        let offline =
+            Stanza::new("ib").child(Stanza::new("offline").attr("count", count.to_string()));
+        w.send_conn(conn, Outbound::Stanza(offline));
+    }
     log::info!(target: "TestServer/Conn", "conn {conn}: {phone}:{device} logged in; {count} queued stanza(s) flushed");
     Admission::Device(Me { phone, lid, device })
 }

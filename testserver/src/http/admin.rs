@@ -235,6 +235,34 @@ fn fault(f: &Faults, kind: &str, body: &Value) -> Result<Value, Error> {
                 .and_then(|c| u16::try_from(c).ok());
             f.refuse_logins(body.get("phone").and_then(Value::as_str), reason)
         }
+        "withhold-offline-end" => {
+            let phone = body
+                .get("phone")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::InvalidJid("missing string field \"phone\"".into()))?;
+            let on = body.get("on").and_then(Value::as_bool).unwrap_or(true);
+            f.withhold_offline_end(phone, on)
+        }
+        "offline-end" => {
+            let count = body
+                .get("count")
+                .and_then(Value::as_u64)
+                .and_then(|c| usize::try_from(c).ok())
+                .unwrap_or(0);
+            f.send_offline_end(need_device()?, count)?
+        }
+        "fail-app-state" => {
+            let phone = body
+                .get("phone")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::InvalidJid("missing string field \"phone\"".into()))?;
+            let n = body
+                .get("count")
+                .and_then(Value::as_u64)
+                .and_then(|c| u32::try_from(c).ok())
+                .unwrap_or(1);
+            f.fail_app_state_syncs(phone, n)
+        }
         "clear" => f.clear(),
         _ => return Err(Error::InvalidJid(format!("no fault {kind:?}"))),
     }

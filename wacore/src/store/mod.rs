@@ -14,6 +14,7 @@
 //! Nothing here does I/O or depends on an async runtime; persistent backends live in their own
 //! crates (`whatsapp-rust-sqlite-storage`).
 
+pub mod cache;
 pub mod commands;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
