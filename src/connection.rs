@@ -55,6 +55,8 @@ impl Client {
         };
 
         let generation = self.connection_generation.fetch_add(1, Ordering::AcqRel) + 1;
+        // A new connection starts from what the store holds (unflushed changes are kept).
+        self.persistence_manager.signal_cache().clear().await;
         let (closed_tx, closed_rx) = watch::channel(false);
         let socket = Arc::new(NoiseSocket::new(Arc::clone(&transport), writer));
         self.offline_sync.reset();

@@ -3,8 +3,9 @@
 //! decrypted under its sender's session lock, dispatched as [`Event::Message`], then
 //! receipted and acked. Failures send a retry receipt and [`Event::UndecryptableMessage`].
 //!
-//! Durability: the Signal session state is written to the store while decrypting, before the
-//! event and the ack. If the process dies before the ack, the server redelivers the message;
+//! Durability: the Signal session state the decryption changed is flushed from the
+//! [`SignalStoreCache`](crate::store::SignalStoreCache) to the store right after decrypting,
+//! under the session lock, before the event and the ack. If the process dies before the ack, the server redelivers the message;
 //! Signal then reports it as already decrypted and it is acked without a second event.
 
 use std::sync::Arc;
@@ -149,7 +150,16 @@ pub(crate) async fn process_message(client: &Arc<Client>, node: Node) {
             .await;
         let mut stores =
             SignalStoreAdapter::new(client.persistence_manager.backend(), &keys.device);
-        decrypt_message(&mut stores, &node, &info, &session).await
+        let result = decrypt_message(&mut stores, &node, &info, &session).await;
+        // Durability: the state the decryption changed is stored before the event and the
+        // ack, still under the session lock.
+        if let Err(e) = client.persistence_manager.flush_signal().await {
+            let address = session.to_protocol_address_string();
+            client.persistence_manager.signal_cache().discard(&address);
+            log::error!(target: "Client/Recv", "storing session state after {} failed: {e}; not acking", info.id);
+            return;
+        }
+        result
     };
     match result {
         Ok(DecryptOutcome::Decrypted {

@@ -451,6 +451,9 @@ impl Client {
             }
         }
         let _ = store.delete_session(&pn_key).await;
+        if let Err(e) = self.persistence_manager.flush_signal().await {
+            log::warn!(target: "Client", "storing the moved session {lid_key} failed: {e}");
+        }
     }
 
     /// Remembers a sent message for retry receipts.

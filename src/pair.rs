@@ -205,6 +205,7 @@ pub(crate) async fn handle_pair_success(client: &Arc<Client>, node: &Node) {
                 paired.primary_identity_key,
             )
             .await?;
+        pm.flush_signal().await?;
         pm.flush().await
     };
     if let Err(e) = stored.await {

@@ -237,9 +237,16 @@ async fn resend(client: &Arc<Client>, node: &Node, keys: &OwnKeys) -> Result<(),
         }
     }
     let padded = pad_message(message.encode_to_vec(), &mut rand::rng());
-    let (ty, ciphertext) = encrypt_for_device(&mut stores, &session, bundle.as_ref(), &padded)
-        .await
-        .map_err(|e| e.to_string())?;
+    let encrypted = encrypt_for_device(&mut stores, &session, bundle.as_ref(), &padded).await;
+    // The ratchet step is stored before the resend leaves.
+    if let Err(e) = client.persistence_manager.flush_signal().await {
+        client
+            .persistence_manager
+            .signal_cache()
+            .discard(&address_key);
+        return Err(format!("storing session state failed: {e}"));
+    }
+    let (ty, ciphertext) = encrypted.map_err(|e| e.to_string())?;
     let attrs = EncAttrs {
         media_type: media_type(&original),
         hide_on_fail: hide_on_decrypt_fail(&original),

@@ -326,7 +326,10 @@ impl Client {
             )
             .await?;
         let padded = pad_message(message.encode_to_vec(), &mut rand::rng());
-        let skmsg = encrypt_group_message(&mut stores, group, &own_sender, &padded).await?;
+        let skmsg = encrypt_group_message(&mut stores, group, &own_sender, &padded).await;
+        // Our sender key's chain step is stored before the stanza leaves.
+        self.persistence_manager.flush_signal().await?;
+        let skmsg = skmsg?;
         drop(guard);
         let sk_attrs = EncAttrs {
             media_type: media_type(message),
@@ -413,7 +416,21 @@ impl Client {
             &bundles,
             attrs,
         )
-        .await?;
+        .await;
+        // Durability: the ratchet steps are stored before the stanza can leave, still under
+        // the session locks (a crash must never let us reuse a chain key).
+        let flushed = self.persistence_manager.flush_signal().await;
+        if let Err(e) = flushed {
+            log::error!(target: "Client/Send", "storing session state failed: {e}; not sending");
+            for t in targets {
+                self.persistence_manager
+                    .signal_cache()
+                    .discard(&t.session.to_protocol_address_string());
+            }
+            return Err(e.into());
+        }
+        let nodes = nodes?;
+        drop(_guards);
         for (device, e) in &nodes.failed {
             log::warn!(target: "Client/Send", "skipping {device}: {e}");
         }

@@ -8,7 +8,10 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify, RwLock};
 use tokio::task::JoinHandle;
 use wacore::store::error::Result;
-use wacore::store::{Backend, Device, DeviceCommand, apply_command_to_device};
+use wacore::store::{Backend, Device, DeviceCommand, DeviceStore, apply_command_to_device};
+
+use super::cached_backend::CachedBackend;
+use super::signal_cache::SignalStoreCache;
 
 /// Owns the device state and persists it through a [`Backend`].
 ///
@@ -19,7 +22,7 @@ use wacore::store::{Backend, Device, DeviceCommand, apply_command_to_device};
 /// [`PersistenceManager::shutdown`] (or `flush`) before exiting.
 pub struct PersistenceManager {
     device: Arc<RwLock<Device>>,
-    backend: Arc<dyn Backend>,
+    backend: Arc<CachedBackend>,
     dirty: Arc<AtomicBool>,
     save_notify: Arc<Notify>,
     /// Serializes saves so an older snapshot never lands after a newer one.
@@ -69,7 +72,7 @@ impl PersistenceManager {
         };
         Ok(Self {
             device: Arc::new(RwLock::new(device)),
-            backend,
+            backend: Arc::new(CachedBackend::new(backend)),
             dirty: Arc::new(AtomicBool::new(false)),
             save_notify: Arc::new(Notify::new()),
             save_lock: Mutex::new(()),
@@ -103,9 +106,21 @@ impl PersistenceManager {
             .await;
     }
 
-    /// The storage backend.
+    /// The storage backend, as the client sees it: Signal sessions, identities and sender
+    /// keys go through the [`SignalStoreCache`] (written on
+    /// [`PersistenceManager::flush_signal`]), everything else straight to the backend.
     pub fn backend(&self) -> Arc<dyn Backend> {
-        Arc::clone(&self.backend)
+        self.backend.clone()
+    }
+
+    /// The Signal state cache in front of the backend.
+    pub fn signal_cache(&self) -> &SignalStoreCache {
+        self.backend.signal_cache()
+    }
+
+    /// Persists every unflushed Signal change in one batch (see [`SignalStoreCache::flush`]).
+    pub async fn flush_signal(&self) -> Result<()> {
+        self.backend.flush_signal().await
     }
 
     /// Whether there are changes not yet saved.
@@ -151,6 +166,10 @@ impl PersistenceManager {
                 if let Err(e) = manager.flush().await {
                     log::error!(target: "whatsapp_rust::store", "error saving device state: {e}");
                 }
+                // A backstop: the send and receive paths flush the Signal cache themselves.
+                if let Err(e) = manager.flush_signal().await {
+                    log::error!(target: "whatsapp_rust::store", "error saving Signal state: {e}");
+                }
                 if manager.stopping.load(Ordering::Acquire) {
                     break;
                 }
@@ -163,12 +182,15 @@ impl PersistenceManager {
     pub async fn shutdown(&self) -> Result<()> {
         self.stopping.store(true, Ordering::Release);
         self.save_notify.notify_one();
-        self.flush().await
+        let signal = self.flush_signal().await;
+        self.flush().await?;
+        signal
     }
 
     /// Saves pending changes, then asks the backend for a labelled snapshot of the storage
     /// (for debugging a failure; `extra_content` is stored beside it).
     pub async fn create_snapshot(&self, name: &str, extra_content: Option<&[u8]>) -> Result<()> {
+        self.flush_signal().await?;
         self.flush().await?;
         self.backend.snapshot_db(name, extra_content).await
     }

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
+use wacore::store::StoreError;
 use wacore::store::error::Result;
-use wacore::store::traits::SignalStore;
+use wacore::store::traits::{SignalRecordKind, SignalStore, SignalWrite};
 
 use crate::store::SqliteStore;
 
@@ -32,6 +33,24 @@ impl SqliteStore {
         let (dev, key) = (self.device_id, key.to_string());
         self.write(move |tx| tx.prepare_cached(sql)?.execute(params![dev, key]).map(drop))
             .await
+    }
+}
+
+/// The put and delete statements of one kind of batched Signal record.
+fn batch_sql(kind: SignalRecordKind) -> (&'static str, &'static str) {
+    match kind {
+        SignalRecordKind::Session => (
+            "INSERT OR REPLACE INTO sessions (device_id, address, record) VALUES (?1, ?2, ?3)",
+            "DELETE FROM sessions WHERE device_id = ?1 AND address = ?2",
+        ),
+        SignalRecordKind::Identity => (
+            "INSERT OR REPLACE INTO identities (device_id, address, key) VALUES (?1, ?2, ?3)",
+            "DELETE FROM identities WHERE device_id = ?1 AND address = ?2",
+        ),
+        SignalRecordKind::SenderKey => (
+            "INSERT OR REPLACE INTO sender_keys (device_id, address, record) VALUES (?1, ?2, ?3)",
+            "DELETE FROM sender_keys WHERE device_id = ?1 AND address = ?2",
+        ),
     }
 }
 
@@ -232,6 +251,39 @@ impl SignalStore for SqliteStore {
             "DELETE FROM sender_keys WHERE device_id = ?1 AND address = ?2",
             address,
         )
+        .await
+    }
+
+    async fn write_signal_batch(&self, writes: &[SignalWrite]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        for w in writes {
+            if let (SignalRecordKind::Identity, Some(v)) = (w.kind, w.value.as_deref())
+                && v.len() != 32
+            {
+                return Err(StoreError::InvalidInput(format!(
+                    "identity of {} is {} bytes, not 32",
+                    w.address,
+                    v.len()
+                )));
+            }
+        }
+        let (dev, writes) = (self.device_id, writes.to_vec());
+        self.write(move |tx| {
+            for w in &writes {
+                let (put, delete) = batch_sql(w.kind);
+                match &w.value {
+                    Some(v) => tx
+                        .prepare_cached(put)?
+                        .execute(params![dev, &*w.address, &**v])?,
+                    None => tx
+                        .prepare_cached(delete)?
+                        .execute(params![dev, &*w.address])?,
+                };
+            }
+            Ok(())
+        })
         .await
     }
 }

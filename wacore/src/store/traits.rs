@@ -14,7 +14,8 @@ use super::device::Device;
 use super::error::Result;
 
 pub use super::types::{
-    AppStateSyncKey, DeviceInfo, DeviceListRecord, LidPnMappingEntry, TcTokenEntry,
+    AppStateSyncKey, DeviceInfo, DeviceListRecord, LidPnMappingEntry, SignalRecordKind,
+    SignalWrite, TcTokenEntry,
 };
 
 /// Signal protocol state: identities, sessions, pre-keys, signed pre-keys and sender keys.
@@ -72,6 +73,33 @@ pub trait SignalStore: Send + Sync {
     async fn get_sender_key(&self, address: &str) -> Result<Option<Vec<u8>>>;
     /// Deletes a group sender-key record (absent is not an error).
     async fn delete_sender_key(&self, address: &str) -> Result<()>;
+
+    /// Applies several session, identity and sender-key writes (puts and deletes) in order.
+    /// Backends should make the batch atomic (one transaction); the default applies them one
+    /// by one with the single-record methods above, stopping at the first error. An identity
+    /// value that is not 32 bytes is [`StoreError::InvalidInput`](super::StoreError::InvalidInput).
+    async fn write_signal_batch(&self, writes: &[SignalWrite]) -> Result<()> {
+        for w in writes {
+            let address = &*w.address;
+            match (w.kind, w.value.as_deref()) {
+                (SignalRecordKind::Session, Some(v)) => self.put_session(address, v).await?,
+                (SignalRecordKind::Session, None) => self.delete_session(address).await?,
+                (SignalRecordKind::Identity, Some(v)) => {
+                    let key = <[u8; 32]>::try_from(v).map_err(|_| {
+                        super::StoreError::InvalidInput(format!(
+                            "identity of {address} is {} bytes, not 32",
+                            v.len()
+                        ))
+                    })?;
+                    self.put_identity(address, key).await?
+                }
+                (SignalRecordKind::Identity, None) => self.delete_identity(address).await?,
+                (SignalRecordKind::SenderKey, Some(v)) => self.put_sender_key(address, v).await?,
+                (SignalRecordKind::SenderKey, None) => self.delete_sender_key(address).await?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// App-state sync: sync keys, collection versions and mutation MACs.

@@ -27,6 +27,45 @@ impl fmt::Debug for AppStateSyncKey {
     }
 }
 
+/// Which Signal record a [`SignalWrite`] touches.
+///
+/// Deliberately exhaustive: a backend that implements
+/// [`SignalStore::write_signal_batch`](crate::store::SignalStore::write_signal_batch) itself
+/// must stop compiling when a kind is added, rather than drop its writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignalRecordKind {
+    /// A pairwise session record ([`SignalStore::put_session`](crate::store::SignalStore::put_session)).
+    Session,
+    /// A remote identity key, 32 bytes ([`SignalStore::put_identity`](crate::store::SignalStore::put_identity)).
+    Identity,
+    /// A group sender-key record ([`SignalStore::put_sender_key`](crate::store::SignalStore::put_sender_key)).
+    SenderKey,
+}
+
+/// One write of a [`SignalStore::write_signal_batch`](crate::store::SignalStore::write_signal_batch):
+/// store `value` under `address`, or delete the record when `value` is `None`.
+///
+/// Keys and values are reference-counted so a cache can hand its entries over without copying.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignalWrite {
+    /// The kind of record.
+    pub kind: SignalRecordKind,
+    /// The protocol address (or sender-key name) string.
+    pub address: std::sync::Arc<str>,
+    /// The serialized record, or `None` to delete it.
+    pub value: Option<std::sync::Arc<[u8]>>,
+}
+
+impl fmt::Debug for SignalWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalWrite")
+            .field("kind", &self.kind)
+            .field("address", &self.address)
+            .field("value_len", &self.value.as_ref().map(|v| v.len()))
+            .finish()
+    }
+}
+
 /// One LID <-> phone-number mapping.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LidPnMappingEntry {

@@ -184,6 +184,7 @@ where
         "signal::signed_prekeys" => signal::signed_prekeys,
         "signal::sender_keys" => signal::sender_keys,
         "signal::address_keys_exact" => signal::address_keys_exact,
+        "signal::signal_batch" => signal::signal_batch,
         "appsync::sync_keys" => appsync::sync_keys,
         "appsync::latest_sync_key" => appsync::latest_sync_key,
         "appsync::versions" => appsync::versions,

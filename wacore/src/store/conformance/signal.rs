@@ -335,3 +335,79 @@ pub(super) async fn address_keys_exact(h: &impl Opener) -> Outcome {
     );
     Ok(())
 }
+
+/// `write_signal_batch`: puts and deletes of all three kinds land, in order, and persist.
+pub(super) async fn signal_batch(h: &impl Opener) -> Outcome {
+    use crate::store::traits::{SignalRecordKind as K, SignalWrite};
+    use std::sync::Arc;
+    let w = |kind, address: &str, value: Option<&[u8]>| SignalWrite {
+        kind,
+        address: Arc::from(address),
+        value: value.map(Arc::from),
+    };
+    let storage = h.fresh_storage();
+    let s = h.open(storage, 1).await?;
+    s.put_session(BOB, b"old bob").await.ctx("put_session")?;
+    s.put_sender_key(BOB, b"old sk")
+        .await
+        .ctx("put_sender_key")?;
+    s.write_signal_batch(&[]).await.ctx("empty batch")?;
+    s.write_signal_batch(&[
+        w(K::Session, ALICE, Some(b"first")),
+        w(K::Identity, ALICE, Some(&[7; 32])),
+        w(K::SenderKey, ALICE, Some(b"sk")),
+        w(K::Session, ALICE, Some(b"second")),
+        w(K::Session, BOB, None),
+        w(K::SenderKey, BOB, None),
+        w(K::Identity, BOB, None),
+    ])
+    .await
+    .ctx("write_signal_batch")?;
+    let s = h.open(storage, 1).await?;
+    ensure_eq!(
+        s.get_session(ALICE).await.ctx("get_session")?,
+        Some(b"second".to_vec()),
+        "later write of one key wins"
+    );
+    ensure_eq!(
+        s.load_identity(ALICE).await.ctx("load_identity")?,
+        Some(vec![7; 32]),
+        "identity in batch"
+    );
+    ensure_eq!(
+        s.get_sender_key(ALICE).await.ctx("get_sender_key")?,
+        Some(b"sk".to_vec()),
+        "sender key in batch"
+    );
+    ensure_eq!(
+        s.get_session(BOB).await.ctx("get_session")?,
+        None,
+        "session deleted by batch"
+    );
+    ensure_eq!(
+        s.get_sender_key(BOB).await.ctx("get_sender_key")?,
+        None,
+        "sender key deleted by batch"
+    );
+    s.write_signal_batch(&[
+        w(K::Session, ALICE, None),
+        w(K::Session, ALICE, Some(b"back")),
+    ])
+    .await
+    .ctx("delete then put")?;
+    ensure_eq!(
+        s.get_session(ALICE).await.ctx("get_session")?,
+        Some(b"back".to_vec()),
+        "put after delete in one batch"
+    );
+    let bad = s
+        .write_signal_batch(&[w(K::Identity, BOB, Some(&[1; 5]))])
+        .await;
+    ensure!(bad.is_err(), "a 5-byte identity must be refused");
+    ensure_eq!(
+        s.load_identity(BOB).await.ctx("load_identity")?,
+        None,
+        "refused identity not stored"
+    );
+    Ok(())
+}
