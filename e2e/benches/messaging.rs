@@ -10,12 +10,16 @@
 //! - `messaging/1to1_cpu`: like `1to1_text` but the reported time is the process CPU time
 //!   (user + system, every thread: both clients and the server) per message.
 //! - Memory per connected idle client: printed (not a criterion figure). `K` clients run in a
-//!   child process (`idle_clients`): its RSS with `K` clients logged in from their stores and
-//!   idle, minus its RSS before they started, over `K`. The server's share is this process's
-//!   RSS delta while they connect, over `K`.
+//!   child process (`idle_clients`), logged in from their stores in two halves: the figure is the
+//!   child's RSS growth from the second half, idle, over `K - K/2` (the first half pays the
+//!   one-off costs: code paged in, threads, allocator arenas); the older figure, RSS with all `K`
+//!   idle minus RSS before any started, over `K`, is printed too. The server's share is this
+//!   process's RSS delta while they connect, over `K`.
 //!
-//! Set `MSG_BENCH_IDLE_CLIENTS` (default 50) to change `K`; `MSG_BENCH_PARTS` (default
-//! `memory,1to1,group`) picks the parts to run.
+//! Set `MSG_BENCH_IDLE_CLIENTS` (default 50) to change `K` and `MSG_BENCH_IDLE_SECS` (default 3)
+//! how long they idle before the figure is taken (the child prints its RSS per phase and per idle
+//! second); `MSG_BENCH_IDLE_WRAPPER` (e.g. `heaptrack`) runs the measured child under a profiler.
+//! `MSG_BENCH_PARTS` (default `memory,1to1,group`) picks the parts to run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -298,8 +302,27 @@ async fn idle_child(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_idle_clients"))
+    // `MSG_BENCH_IDLE_WRAPPER` (e.g. `heaptrack`) runs the child under a profiler.
+    let wrapper = std::env::var("MSG_BENCH_IDLE_WRAPPER").unwrap_or_default();
+    let mut command = match wrapper.split_whitespace().collect::<Vec<_>>().split_first() {
+        Some((program, args)) => {
+            let mut c = tokio::process::Command::new(program);
+            c.args(args).arg(env!("CARGO_BIN_EXE_idle_clients"));
+            c
+        }
+        None => tokio::process::Command::new(env!("CARGO_BIN_EXE_idle_clients")),
+    };
+    let idle_secs = std::env::var("MSG_BENCH_IDLE_SECS").unwrap_or_else(|_| "3".into());
+    let exit_flag = if wrapper.is_empty() {
+        "--no-exit-at-idle"
+    } else {
+        "--exit-at-idle"
+    };
+    let mut child = command
         .args([
+            exit_flag,
+            "--idle-secs",
+            &idle_secs,
             "--ws",
             &server.ws_url(),
             "--root",
@@ -358,6 +381,7 @@ fn memory_per_idle_client(rt: &Runtime) {
     std::thread::sleep(Duration::from_secs(1));
     let server_before = rss_kib();
     let mut child_base = 0u64;
+    let mut child_warm = 0u64;
     let mut child_idle = 0u64;
     let mut server_after = 0u64;
     rt.block_on(idle_child(
@@ -372,6 +396,8 @@ fn memory_per_idle_client(rt: &Runtime) {
                 words.next().and_then(|v| v.parse::<u64>().ok()),
             ) {
                 (Some("BASE"), Some(v)) => child_base = v,
+                (Some("WARM"), Some(v)) => child_warm = v,
+                (Some("PHASE"), _) => println!("idle_clients {line}"),
                 (Some("IDLE"), Some(v)) => {
                     child_idle = v;
                     server_after = rss_kib();
@@ -382,12 +408,15 @@ fn memory_per_idle_client(rt: &Runtime) {
             }
         },
     ));
-    let per_client = child_idle.saturating_sub(child_base) as f64 / k as f64;
+    let per_client_all = child_idle.saturating_sub(child_base) as f64 / k as f64;
+    let per_client = child_idle.saturating_sub(child_warm) as f64 / (k - k / 2) as f64;
     let per_conn_server = server_after.saturating_sub(server_before) as f64 / k as f64;
     println!(
-        "memory per connected idle client ({k} clients in one process): {per_client:.1} KiB \
-         (child RSS {child_base} -> {child_idle} KiB); server side per connection: \
-         {per_conn_server:.1} KiB (RSS {server_before} -> {server_after} KiB)"
+        "memory per connected idle client: {per_client:.1} KiB (marginal: child RSS {child_warm} \
+         -> {child_idle} KiB for the second {} clients); {per_client_all:.1} KiB counting the \
+         one-off costs ({k} clients, child RSS {child_base} -> {child_idle} KiB); server side per \
+         connection: {per_conn_server:.1} KiB (RSS {server_before} -> {server_after} KiB)",
+        k - k / 2
     );
     rt.block_on(server.shutdown());
 }
