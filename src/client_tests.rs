@@ -56,14 +56,25 @@ struct Peer {
     writer: NoiseWriter,
     reader: NoiseReader,
     events: async_channel::Sender<TransportEvent>,
+    /// Bytes received but not yet split into frames (one write may carry several).
+    buffered: Vec<u8>,
 }
 
 impl Peer {
     async fn next_node(&mut self) -> Node {
-        let mut frame = tokio::time::timeout(Duration::from_secs(5), self.sent.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        let frame_len = |b: &[u8]| {
+            (b.len() >= 3)
+                .then(|| 3 + (usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2])))
+        };
+        while frame_len(&self.buffered).is_none_or(|n| self.buffered.len() < n) {
+            let data = tokio::time::timeout(Duration::from_secs(5), self.sent.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            self.buffered.extend_from_slice(&data);
+        }
+        let n = frame_len(&self.buffered).unwrap();
+        let mut frame: Vec<u8> = self.buffered.drain(..n).collect();
         let plain = self.reader.decrypt_frame(&mut frame[3..]).unwrap().to_vec();
         wacore_binary::unmarshal(&wacore_binary::unpack(&plain).unwrap()).unwrap()
     }
@@ -112,6 +123,7 @@ async fn connected_client_with(config: ClientConfig) -> (Arc<Client>, Peer) {
         writer: peer_writer,
         reader: peer_reader,
         events: ev_tx,
+        buffered: Vec::new(),
     };
     (client, peer)
 }

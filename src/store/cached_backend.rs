@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use wacore::store::error::Result;
 use wacore::store::traits::{
     AppStateMutationMAC, AppStateSyncKey, AppSyncStore, Backend, DeviceListRecord, DeviceStore,
-    HashState, Jid, LidPnMappingEntry, ProtocolStore, SignalStore, SignalWrite, TcTokenEntry,
+    HashState, Jid, LidPnMappingEntry, ProtocolStore, SentMessageWrite, SignalStore, SignalWrite,
+    TcTokenEntry,
 };
 use wacore::store::{Device, StoreError};
 
@@ -54,7 +55,8 @@ impl CachedBackend {
 
     /// Persists every unflushed Signal change (see [`SignalStoreCache::flush`]).
     pub async fn flush_signal(&self) -> Result<()> {
-        self.cache.flush(self.inner.as_ref()).await
+        let inner = self.inner.as_ref();
+        self.cache.flush_with_sent(inner, inner).await
     }
 }
 
@@ -312,13 +314,22 @@ impl ProtocolStore for CachedBackend {
         message_id: &str,
         payload: &[u8],
     ) -> Result<()> {
-        self.inner
-            .store_sent_message(chat_jid, message_id, payload)
-            .await
+        // Rides with the next Signal flush (the send path flushes before the stanza leaves),
+        // so a send commits once instead of twice.
+        self.cache.queue_sent_message(SentMessageWrite {
+            chat_jid: Arc::from(chat_jid),
+            message_id: Arc::from(message_id),
+            payload: Arc::from(payload),
+        });
+        Ok(())
     }
 
     async fn take_sent_message(&self, chat_jid: &str, message_id: &str) -> Result<Option<Vec<u8>>> {
-        self.inner.take_sent_message(chat_jid, message_id).await
+        let stored = self.inner.take_sent_message(chat_jid, message_id).await?;
+        match self.cache.take_queued_sent(chat_jid, message_id) {
+            Some(queued) => Ok(Some(queued.to_vec())),
+            None => Ok(stored),
+        }
     }
 
     async fn delete_expired_sent_messages(&self, cutoff_timestamp: i64) -> Result<u32> {

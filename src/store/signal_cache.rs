@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use wacore::store::SignalStore;
 use wacore::store::error::Result;
-use wacore::store::traits::{SignalRecordKind, SignalWrite};
+use wacore::store::traits::{SentMessageWrite, SignalRecordKind, SignalWrite};
+use wacore::store::{ProtocolStore, SignalStore};
 
 /// Clean entries kept per domain before the clean ones are dropped (dirty ones always stay).
 const DEFAULT_CAPACITY: usize = 4096;
@@ -42,6 +42,8 @@ pub struct SignalStoreCache {
     sessions: Mutex<StoreState>,
     identities: Mutex<StoreState>,
     sender_keys: Mutex<StoreState>,
+    /// Sent messages (for retry receipts) waiting to ride along with the next flush.
+    sent: Mutex<Vec<SentMessageWrite>>,
     /// Serializes flushes: an older snapshot never lands after a newer one.
     flush_lock: tokio::sync::Mutex<()>,
     version: AtomicU64,
@@ -87,6 +89,7 @@ impl SignalStoreCache {
             sessions: Mutex::default(),
             identities: Mutex::default(),
             sender_keys: Mutex::default(),
+            sent: Mutex::default(),
             flush_lock: tokio::sync::Mutex::new(()),
             version: AtomicU64::new(0),
             capacity: capacity.max(1),
@@ -232,6 +235,7 @@ impl SignalStoreCache {
         [&self.sessions, &self.identities, &self.sender_keys]
             .into_iter()
             .any(|m| !lock(m).dirty.is_empty())
+            || !lock(&self.sent).is_empty()
     }
 
     /// Writes every unflushed change to `backend` in one batch. The dirty marks are cleared
@@ -239,6 +243,51 @@ impl SignalStoreCache {
     /// on failure everything stays dirty for the next flush. Flushes run one at a time, so
     /// `Ok` means every change made before this call is persisted.
     pub async fn flush(&self, backend: &dyn SignalStore) -> Result<()> {
+        self.flush_inner(backend, None).await
+    }
+
+    /// [`SignalStoreCache::flush`] that also stores the queued sent messages, in the same
+    /// transaction when the backend supports it
+    /// ([`SignalStore::write_signal_batch_and_sent`]), else right after the Signal batch.
+    pub(crate) async fn flush_with_sent(
+        &self,
+        signal: &dyn SignalStore,
+        protocol: &dyn ProtocolStore,
+    ) -> Result<()> {
+        self.flush_inner(signal, Some(protocol)).await
+    }
+
+    /// Queues a sent message to be stored by the next [`SignalStoreCache::flush_with_sent`].
+    pub(crate) fn queue_sent_message(&self, message: SentMessageWrite) {
+        lock(&self.sent).push(message);
+    }
+
+    /// Removes and returns the newest queued (not yet stored) sent message with this key.
+    pub(crate) fn take_queued_sent(&self, chat_jid: &str, message_id: &str) -> Option<Arc<[u8]>> {
+        let mut q = lock(&self.sent);
+        let pos = q
+            .iter()
+            .rposition(|m| &*m.chat_jid == chat_jid && &*m.message_id == message_id)?;
+        let payload = q.remove(pos).payload;
+        q.retain(|m| !(&*m.chat_jid == chat_jid && &*m.message_id == message_id));
+        Some(payload)
+    }
+
+    /// Puts sent messages whose write failed back in front of the queue.
+    fn requeue_sent(&self, failed: Vec<SentMessageWrite>) {
+        if failed.is_empty() {
+            return;
+        }
+        let mut q = lock(&self.sent);
+        let newer = std::mem::replace(&mut *q, failed);
+        q.extend(newer);
+    }
+
+    async fn flush_inner(
+        &self,
+        backend: &dyn SignalStore,
+        protocol: Option<&dyn ProtocolStore>,
+    ) -> Result<()> {
         if !self.is_dirty() {
             return Ok(());
         }
@@ -264,14 +313,41 @@ impl SignalStoreCache {
             }
             (writes, versions)
         };
-        if writes.is_empty() {
+        let sent = match protocol {
+            Some(_) => std::mem::take(&mut *lock(&self.sent)),
+            None => Vec::new(),
+        };
+        if writes.is_empty() && sent.is_empty() {
             return Ok(());
         }
-        backend.write_signal_batch(&writes).await?;
+        let stored = if sent.is_empty() {
+            backend.write_signal_batch(&writes).await.map(|()| true)
+        } else {
+            backend.write_signal_batch_and_sent(&writes, &sent).await
+        };
+        let sent_stored = match stored {
+            Ok(done) => done,
+            Err(e) => {
+                self.requeue_sent(sent);
+                return Err(e);
+            }
+        };
         for (w, version) in writes.iter().zip(versions) {
             let mut st = lock(self.state(w.kind));
             if st.dirty.get(&w.address) == Some(&version) {
                 st.dirty.remove(&w.address);
+            }
+        }
+        if let (false, Some(protocol)) = (sent_stored, protocol) {
+            let mut rest = sent.into_iter();
+            while let Some(m) = rest.next() {
+                let r = protocol
+                    .store_sent_message(&m.chat_jid, &m.message_id, &m.payload)
+                    .await;
+                if let Err(e) = r {
+                    self.requeue_sent(std::iter::once(m).chain(rest).collect());
+                    return Err(e);
+                }
             }
         }
         Ok(())
@@ -311,7 +387,7 @@ mod tests {
     use super::*;
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicBool, AtomicUsize};
-    use wacore::store::{InMemoryBackend, StoreError};
+    use wacore::store::{InMemoryBackend, ProtocolStore, StoreError};
 
     /// A backend that counts reads and can be told to fail batches.
     struct Probe {
@@ -446,6 +522,54 @@ mod tests {
         );
         c.flush(&b).await.unwrap();
         assert_eq!(b.inner.get_session("a.0").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn queued_sent_messages_ride_with_the_flush_and_survive_a_failed_one() {
+        let b = Probe::new();
+        let c = SignalStoreCache::new();
+        let sent = |id: &str, p: &[u8]| SentMessageWrite {
+            chat_jid: Arc::from("c@s.whatsapp.net"),
+            message_id: Arc::from(id),
+            payload: Arc::from(p),
+        };
+        c.queue_sent_message(sent("M1", b"one"));
+        c.queue_sent_message(sent("M2", b"two"));
+        assert!(c.is_dirty(), "a queued sent message is an unflushed change");
+        assert_eq!(
+            c.take_queued_sent("c@s.whatsapp.net", "M2").as_deref(),
+            Some(&b"two"[..])
+        );
+        assert_eq!(c.take_queued_sent("c@s.whatsapp.net", "M2"), None);
+        c.put_session("a.0", b"s1").await;
+        b.fail.store(true, Ordering::SeqCst);
+        assert!(c.flush_with_sent(&b, &b.inner).await.is_err());
+        assert!(c.is_dirty());
+        assert_eq!(
+            b.inner
+                .take_sent_message("c@s.whatsapp.net", "M1")
+                .await
+                .unwrap(),
+            None,
+            "nothing stored by a failed flush"
+        );
+        // The plain Signal flush leaves sent messages queued.
+        b.fail.store(false, Ordering::SeqCst);
+        c.flush(&b).await.unwrap();
+        assert!(c.is_dirty());
+        c.flush_with_sent(&b, &b.inner).await.unwrap();
+        assert!(!c.is_dirty());
+        assert_eq!(
+            b.inner
+                .take_sent_message("c@s.whatsapp.net", "M1")
+                .await
+                .unwrap(),
+            Some(b"one".to_vec())
+        );
+        assert_eq!(
+            b.inner.get_session("a.0").await.unwrap(),
+            Some(b"s1".to_vec())
+        );
     }
 
     #[tokio::test]

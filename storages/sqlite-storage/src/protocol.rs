@@ -23,7 +23,11 @@ fn mapping(r: &Row<'_>) -> rusqlite::Result<LidPnMappingEntry> {
     })
 }
 
-fn unix_now() -> i64 {
+/// Stores (or replaces) one sent message: device, chat, id, payload, created_at.
+pub(crate) const STORE_SENT_SQL: &str = "INSERT OR REPLACE INTO sent_messages (device_id, \
+     chat_jid, message_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -353,12 +357,9 @@ impl ProtocolStore for SqliteStore {
         );
         let now = unix_now();
         self.write(move |tx| {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO sent_messages (device_id, chat_jid, message_id, payload, \
-                 created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![dev, chat, id, payload, now])
-            .map(drop)
+            tx.prepare_cached(STORE_SENT_SQL)?
+                .execute(params![dev, chat, id, payload, now])
+                .map(drop)
         })
         .await
     }

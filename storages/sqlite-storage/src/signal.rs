@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use wacore::store::StoreError;
 use wacore::store::error::Result;
-use wacore::store::traits::{SignalRecordKind, SignalStore, SignalWrite};
+use wacore::store::traits::{SentMessageWrite, SignalRecordKind, SignalStore, SignalWrite};
 
 use crate::store::SqliteStore;
 
@@ -33,6 +33,45 @@ impl SqliteStore {
         let (dev, key) = (self.device_id, key.to_string());
         self.write(move |tx| tx.prepare_cached(sql)?.execute(params![dev, key]).map(drop))
             .await
+    }
+
+    /// Signal writes and sent messages in one transaction (identities checked first).
+    async fn signal_batch(&self, writes: &[SignalWrite], sent: &[SentMessageWrite]) -> Result<()> {
+        if writes.is_empty() && sent.is_empty() {
+            return Ok(());
+        }
+        for w in writes {
+            if let (SignalRecordKind::Identity, Some(v)) = (w.kind, w.value.as_deref())
+                && v.len() != 32
+            {
+                return Err(StoreError::InvalidInput(format!(
+                    "identity of {} is {} bytes, not 32",
+                    w.address,
+                    v.len()
+                )));
+            }
+        }
+        let (dev, writes, sent) = (self.device_id, writes.to_vec(), sent.to_vec());
+        let now = crate::protocol::unix_now();
+        self.write(move |tx| {
+            for w in &writes {
+                let (put, delete) = batch_sql(w.kind);
+                match &w.value {
+                    Some(v) => tx
+                        .prepare_cached(put)?
+                        .execute(params![dev, &*w.address, &**v])?,
+                    None => tx
+                        .prepare_cached(delete)?
+                        .execute(params![dev, &*w.address])?,
+                };
+            }
+            for m in &sent {
+                tx.prepare_cached(crate::protocol::STORE_SENT_SQL)?
+                    .execute(params![dev, &*m.chat_jid, &*m.message_id, &*m.payload, now])?;
+            }
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -255,35 +294,15 @@ impl SignalStore for SqliteStore {
     }
 
     async fn write_signal_batch(&self, writes: &[SignalWrite]) -> Result<()> {
-        if writes.is_empty() {
-            return Ok(());
-        }
-        for w in writes {
-            if let (SignalRecordKind::Identity, Some(v)) = (w.kind, w.value.as_deref())
-                && v.len() != 32
-            {
-                return Err(StoreError::InvalidInput(format!(
-                    "identity of {} is {} bytes, not 32",
-                    w.address,
-                    v.len()
-                )));
-            }
-        }
-        let (dev, writes) = (self.device_id, writes.to_vec());
-        self.write(move |tx| {
-            for w in &writes {
-                let (put, delete) = batch_sql(w.kind);
-                match &w.value {
-                    Some(v) => tx
-                        .prepare_cached(put)?
-                        .execute(params![dev, &*w.address, &**v])?,
-                    None => tx
-                        .prepare_cached(delete)?
-                        .execute(params![dev, &*w.address])?,
-                };
-            }
-            Ok(())
-        })
-        .await
+        self.signal_batch(writes, &[]).await
+    }
+
+    async fn write_signal_batch_and_sent(
+        &self,
+        writes: &[SignalWrite],
+        sent: &[SentMessageWrite],
+    ) -> Result<bool> {
+        self.signal_batch(writes, sent).await?;
+        Ok(true)
     }
 }

@@ -248,6 +248,8 @@ fn bad_input(s: &Session, why: &str) {
 }
 
 /// Owns the sending half: encrypts and sends what the world queues, applying faults.
+/// Frames queued at the same time leave in one WebSocket message (one write); a lone frame
+/// is sent at once.
 async fn write_loop(
     mut sink: Sink,
     mut noise: NoiseWriter,
@@ -256,60 +258,83 @@ async fn write_loop(
     conn: ConnId,
 ) {
     let mut buf = Vec::new();
-    while let Some(out) = rx.recv().await {
-        let (stanza, then_close) = match out {
-            Outbound::Stanza(st) => (st, false),
-            Outbound::StreamError(code) => (login::stream_error(Some(code), None), true),
-            Outbound::Fatal(st) => (st, true),
-        };
-        if !then_close && !pass_faults(&shared, conn).await {
-            log::debug!(target: "TestServer/Conn", "conn {conn}: frame dropped (fault): <{}>", stanza.tag);
-            continue;
-        }
-        log::debug!(target: "TestServer/Send", "conn {conn} <- {stanza}");
-        let sent = match codec::encode(&stanza) {
-            Ok(plain) => {
-                buf.clear();
-                match noise.encrypt_frame(&plain, &mut buf) {
-                    Ok(()) => sink.send(Message::Binary(buf.clone().into())).await.is_ok(),
-                    Err(e) => {
-                        log::warn!(target: "TestServer/Conn", "conn {conn}: encrypt failed: {e}");
-                        false
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        let mut stop = false;
+        let mut close = false;
+        while let Some(out) = next.take() {
+            let (stanza, then_close) = match out {
+                Outbound::Stanza(st) => (st, false),
+                Outbound::StreamError(code) => (login::stream_error(Some(code), None), true),
+                Outbound::Fatal(st) => (st, true),
+            };
+            if !then_close {
+                let (delay, drop) = fault_for(&shared, conn);
+                if let Some(d) = delay {
+                    // Frames batched so far are not held back by this one's delay.
+                    if !flush(&mut sink, &mut buf).await {
+                        return;
                     }
+                    tokio::time::sleep(d).await;
+                }
+                if drop {
+                    log::debug!(target: "TestServer/Conn", "conn {conn}: frame dropped (fault): <{}>", stanza.tag);
+                    next = rx.try_recv().ok();
+                    continue;
                 }
             }
-            Err(e) => {
-                log::warn!(target: "TestServer/Conn", "conn {conn}: cannot encode <{}>: {e}", stanza.tag);
-                true
+            log::debug!(target: "TestServer/Send", "conn {conn} <- {stanza}");
+            match codec::encode(&stanza) {
+                Ok(plain) => {
+                    let start = buf.len();
+                    if let Err(e) = noise.encrypt_frame(&plain, &mut buf) {
+                        log::warn!(target: "TestServer/Conn", "conn {conn}: encrypt failed: {e}");
+                        buf.truncate(start);
+                        stop = true;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    log::warn!(target: "TestServer/Conn", "conn {conn}: cannot encode <{}>: {e}", stanza.tag);
+                }
             }
-        };
-        if !sent {
-            break;
+            if then_close {
+                close = true;
+                break;
+            }
+            next = rx.try_recv().ok();
         }
-        if then_close {
+        if !flush(&mut sink, &mut buf).await || stop {
+            return;
+        }
+        if close {
             let _ = sink.close().await;
-            break;
+            return;
         }
     }
 }
 
-/// Applies the delay and drop faults to the next frame; false when it must be dropped.
-async fn pass_faults(shared: &Shared, conn: ConnId) -> bool {
-    let (delay, drop) = {
-        let mut w = shared.world();
-        let key = w
-            .conns
-            .get(&conn)
-            .and_then(|c| c.device.clone())
-            .map(|(p, d)| crate::faults::device_key(&p, d));
-        let delay = w.faults.delay_for(key.as_deref().unwrap_or("*"));
-        let drop = key.is_some_and(|k| w.faults.take_drop(&k));
-        (delay, drop)
-    };
-    if let Some(d) = delay {
-        tokio::time::sleep(d).await;
+/// Sends the batched frames as one WebSocket message; false when the socket is gone.
+async fn flush(sink: &mut Sink, buf: &mut Vec<u8>) -> bool {
+    if buf.is_empty() {
+        return true;
     }
-    !drop
+    sink.send(Message::Binary(std::mem::take(buf).into()))
+        .await
+        .is_ok()
+}
+
+/// The delay and drop faults of the next frame to this connection.
+fn fault_for(shared: &Shared, conn: ConnId) -> (Option<Duration>, bool) {
+    let mut w = shared.world();
+    let key = w
+        .conns
+        .get(&conn)
+        .and_then(|c| c.device.clone())
+        .map(|(p, d)| crate::faults::device_key(&p, d));
+    let delay = w.faults.delay_for(key.as_deref().unwrap_or("*"));
+    let drop = key.is_some_and(|k| w.faults.take_drop(&k));
+    (delay, drop)
 }
 
 #[cfg(test)]

@@ -32,6 +32,6 @@ pub use memory::InMemoryBackend;
 pub use record::DEVICE_RECORD_VERSION;
 pub use traits::{
     AppStateMutationMAC, AppStateSyncKey, AppSyncStore, Backend, DeviceInfo, DeviceListRecord,
-    DeviceStore, HashState, LidPnMappingEntry, ProtocolStore, SignalRecordKind, SignalStore,
-    SignalWrite, TcTokenEntry,
+    DeviceStore, HashState, LidPnMappingEntry, ProtocolStore, SentMessageWrite, SignalRecordKind,
+    SignalStore, SignalWrite, TcTokenEntry,
 };

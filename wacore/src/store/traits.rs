@@ -14,8 +14,8 @@ use super::device::Device;
 use super::error::Result;
 
 pub use super::types::{
-    AppStateSyncKey, DeviceInfo, DeviceListRecord, LidPnMappingEntry, SignalRecordKind,
-    SignalWrite, TcTokenEntry,
+    AppStateSyncKey, DeviceInfo, DeviceListRecord, LidPnMappingEntry, SentMessageWrite,
+    SignalRecordKind, SignalWrite, TcTokenEntry,
 };
 
 /// Signal protocol state: identities, sessions, pre-keys, signed pre-keys and sender keys.
@@ -99,6 +99,22 @@ pub trait SignalStore: Send + Sync {
             }
         }
         Ok(())
+    }
+
+    /// [`SignalStore::write_signal_batch`] plus sent messages (as
+    /// [`ProtocolStore::store_sent_message`] would store them, stamped with the current time),
+    /// so a backend can commit both in one transaction. Returns `Ok(true)` when `sent` was
+    /// stored too. The default writes only `writes` and returns `Ok(false)`: the caller then
+    /// stores `sent` itself with [`ProtocolStore::store_sent_message`]. On error nothing of
+    /// `sent` may be assumed stored.
+    async fn write_signal_batch_and_sent(
+        &self,
+        writes: &[SignalWrite],
+        sent: &[SentMessageWrite],
+    ) -> Result<bool> {
+        let _ = sent;
+        self.write_signal_batch(writes).await?;
+        Ok(false)
     }
 }
 

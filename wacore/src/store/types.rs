@@ -66,6 +66,30 @@ impl fmt::Debug for SignalWrite {
     }
 }
 
+/// A message we sent, to store with
+/// [`ProtocolStore::store_sent_message`](crate::store::ProtocolStore::store_sent_message), handed
+/// to [`SignalStore::write_signal_batch_and_sent`](crate::store::SignalStore::write_signal_batch_and_sent)
+/// so it can ride in the same transaction as the Signal writes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SentMessageWrite {
+    /// The chat JID the message was sent to.
+    pub chat_jid: std::sync::Arc<str>,
+    /// The message id.
+    pub message_id: std::sync::Arc<str>,
+    /// The serialized message payload.
+    pub payload: std::sync::Arc<[u8]>,
+}
+
+impl fmt::Debug for SentMessageWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentMessageWrite")
+            .field("chat_jid", &self.chat_jid)
+            .field("message_id", &self.message_id)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
 /// One LID <-> phone-number mapping.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LidPnMappingEntry {

@@ -185,6 +185,7 @@ where
         "signal::sender_keys" => signal::sender_keys,
         "signal::address_keys_exact" => signal::address_keys_exact,
         "signal::signal_batch" => signal::signal_batch,
+        "signal::signal_batch_and_sent" => signal::signal_batch_and_sent,
         "appsync::sync_keys" => appsync::sync_keys,
         "appsync::latest_sync_key" => appsync::latest_sync_key,
         "appsync::versions" => appsync::versions,

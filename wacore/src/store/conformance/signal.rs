@@ -411,3 +411,81 @@ pub(super) async fn signal_batch(h: &impl Opener) -> Outcome {
     );
     Ok(())
 }
+
+/// `write_signal_batch_and_sent`: the Signal writes always land; the sent messages land too
+/// exactly when the backend says so (`true`), and a refused batch stores neither.
+pub(super) async fn signal_batch_and_sent(h: &impl Opener) -> Outcome {
+    use crate::store::traits::{
+        ProtocolStore, SentMessageWrite, SignalRecordKind as K, SignalWrite,
+    };
+    use std::sync::Arc;
+    const CHAT: &str = "15550001111@s.whatsapp.net";
+    let sent = |id: &str, payload: &[u8]| SentMessageWrite {
+        chat_jid: Arc::from(CHAT),
+        message_id: Arc::from(id),
+        payload: Arc::from(payload),
+    };
+    let storage = h.fresh_storage();
+    let s = h.open(storage, 1).await?;
+    let stored = s
+        .write_signal_batch_and_sent(
+            &[SignalWrite {
+                kind: K::Session,
+                address: Arc::from(ALICE),
+                value: Some(Arc::from(&b"with sent"[..])),
+            }],
+            &[
+                sent("M1", b"one"),
+                sent("M2", b"two"),
+                sent("M1", b"one again"),
+            ],
+        )
+        .await
+        .ctx("write_signal_batch_and_sent")?;
+    let s = h.open(storage, 1).await?;
+    ensure_eq!(
+        s.get_session(ALICE).await.ctx("get_session")?,
+        Some(b"with sent".to_vec()),
+        "the Signal writes of the batch are stored"
+    );
+    let (m1, m2) = (
+        s.take_sent_message(CHAT, "M1").await.ctx("take M1")?,
+        s.take_sent_message(CHAT, "M2").await.ctx("take M2")?,
+    );
+    if stored {
+        ensure_eq!(m1, Some(b"one again".to_vec()), "later sent message wins");
+        ensure_eq!(m2, Some(b"two".to_vec()), "sent message stored in batch");
+    } else {
+        ensure_eq!(
+            (m1, m2),
+            (None, None),
+            "Ok(false) means the sent messages were not stored"
+        );
+    }
+    let only_sent = s
+        .write_signal_batch_and_sent(&[], &[sent("M3", b"three")])
+        .await
+        .ctx("batch of sent messages only")?;
+    ensure_eq!(
+        s.take_sent_message(CHAT, "M3").await.ctx("take M3")?,
+        only_sent.then(|| b"three".to_vec()),
+        "sent message without Signal writes"
+    );
+    let bad = s
+        .write_signal_batch_and_sent(
+            &[SignalWrite {
+                kind: K::Identity,
+                address: Arc::from(BOB),
+                value: Some(Arc::from(&[1u8; 5][..])),
+            }],
+            &[sent("M4", b"four")],
+        )
+        .await;
+    ensure!(bad.is_err(), "a 5-byte identity must be refused");
+    ensure_eq!(
+        s.take_sent_message(CHAT, "M4").await.ctx("take M4")?,
+        None,
+        "a refused batch stores no sent message"
+    );
+    Ok(())
+}
