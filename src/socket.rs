@@ -1,10 +1,11 @@
 //! The encrypted socket: a transport plus the Noise write cipher.
 //!
 //! Frames are encrypted under a short lock, so frame counters follow the order of the
-//! pending buffer. Whoever then holds the write lock sends everything pending as one
-//! transport write: when several tasks send at once, their frames leave in one WebSocket
-//! message (one syscall) instead of one each. A lone sender writes its frame at once, so
-//! nothing waits for company. The read half lives in the frame reader task.
+//! pending list. Whoever then holds the write lock hands everything pending to the transport
+//! in one [`Transport::send_batch`]: when several tasks send at once, their frames leave with
+//! one flush (one syscall) instead of one each, still one WebSocket message per frame as every
+//! WhatsApp client sends them. A lone sender writes its frame at once, so nothing waits for
+//! company. The read half lives in the frame reader task.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -17,7 +18,7 @@ use crate::error::ClientError;
 /// Frames encrypted but not yet handed to the transport, with their senders' waiters.
 struct Pending {
     writer: NoiseWriter,
-    frames: Vec<u8>,
+    frames: Vec<Vec<u8>>,
     waiters: Vec<oneshot::Sender<WriteResult>>,
 }
 
@@ -63,11 +64,11 @@ impl NoiseSocket {
                 frames,
                 waiters,
             } = &mut *p;
-            let start = frames.len();
-            if let Err(e) = writer.encrypt_frame(plaintext, frames) {
-                frames.truncate(start);
-                return Err(ClientError::EncryptSend(e.to_string()));
-            }
+            let mut frame = Vec::with_capacity(plaintext.len() + 32);
+            writer
+                .encrypt_frame(plaintext, &mut frame)
+                .map_err(|e| ClientError::EncryptSend(e.to_string()))?;
+            frames.push(frame);
             waiters.push(tx);
         }
         {
@@ -80,7 +81,7 @@ impl NoiseSocket {
                 )
             };
             if !batch.is_empty() {
-                let result = self.transport.send(batch).await.map_err(|e| match e {
+                let result = self.transport.send_batch(batch).await.map_err(|e| match e {
                     TransportError::Closed => None,
                     other => Some(other.to_string()),
                 });

@@ -101,6 +101,16 @@ pub trait Transport: Send + Sync {
     /// Sends raw bytes to the server.
     async fn send(&self, data: Vec<u8>) -> Result<(), TransportError>;
 
+    /// Sends several chunks in order, each as if by [`Transport::send`] (a WebSocket transport
+    /// sends each as its own message). Transports that can write them together (one flush,
+    /// one syscall) override this; the default sends them one by one.
+    async fn send_batch(&self, chunks: Vec<Vec<u8>>) -> Result<(), TransportError> {
+        for chunk in chunks {
+            self.send(chunk).await?;
+        }
+        Ok(())
+    }
+
     /// Closes the connection. The event channel then yields
     /// [`TransportEvent::Disconnected`] and closes. Calling it twice is harmless.
     async fn disconnect(&self);

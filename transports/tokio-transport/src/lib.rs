@@ -198,6 +198,30 @@ impl Transport for TokioWebSocketTransport {
         Ok(())
     }
 
+    /// Queues each chunk as its own binary message and flushes once, so a batch costs one
+    /// write to the socket instead of one per message.
+    async fn send_batch(&self, chunks: Vec<Vec<u8>>) -> Result<(), TransportError> {
+        let mut guard = self.sink.lock().await;
+        let sink = guard.as_mut().ok_or(TransportError::Closed)?;
+        let mut result = Ok(());
+        for chunk in chunks {
+            result = sink.feed(Message::Binary(Bytes::from(chunk))).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            result = sink.flush().await;
+        }
+        if let Err(e) = result {
+            // As in `send`: a failed write leaves the socket unusable.
+            *guard = None;
+            let _ = self.close_tx.send(true);
+            return Err(TransportError::Send(e.to_string()));
+        }
+        Ok(())
+    }
+
     async fn disconnect(&self) {
         let sink = self.sink.lock().await.take();
         if let Some(mut sink) = sink {
@@ -322,6 +346,29 @@ mod tests {
         ));
         // A second disconnect is harmless.
         transport.disconnect().await;
+    }
+
+    #[tokio::test]
+    async fn a_batch_leaves_as_one_message_per_chunk_in_order() {
+        let (url, _origin) = echo_server().await;
+        let factory = TokioWebSocketTransportFactory::new().with_url(url);
+        let (transport, events) = factory.create_transport().await.unwrap();
+        assert_eq!(next_event(&events).await, TransportEvent::Connected);
+        transport
+            .send_batch(vec![vec![1], vec![2, 2], vec![3, 3, 3]])
+            .await
+            .unwrap();
+        for expected in [&[1u8][..], &[2, 2], &[3, 3, 3]] {
+            assert_eq!(
+                next_event(&events).await,
+                TransportEvent::DataReceived(Bytes::copy_from_slice(expected))
+            );
+        }
+        transport.disconnect().await;
+        assert!(matches!(
+            transport.send_batch(vec![vec![9]]).await,
+            Err(TransportError::Closed)
+        ));
     }
 
     #[tokio::test]
